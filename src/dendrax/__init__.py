@@ -1,0 +1,49 @@
+"""dendrax: differentiable simulation of detailed biophysical neuron models, on JAX.
+
+Flow: describe a :class:`Cell` (geometry, cable properties, channels, stimuli, recordings) ->
+:func:`compile` it to an immutable :class:`System` -> :func:`simulate` (pure; jit, grad and vmap
+apply). Units follow NEURON: mV, ms, µm, µF/cm², Ω·cm, S/cm², mA/cm², nA, °C.
+
+Importing dendrax enables JAX's float64 support (``jax_enable_x64``): validation against NEURON
+runs in float64. Choose float32 per model with ``compile(..., dtype=jnp.float32)``.
+"""
+
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from .mechanisms import HH, Channel, Pas  # noqa: E402
+from .model._cell import Cell  # noqa: E402
+from .model._compile import compile  # noqa: E402
+from .model._selection import Location, Selection  # noqa: E402
+from .model._stimuli import IClamp, Waveform  # noqa: E402
+from .model._system import System  # noqa: E402
+from .morphology import BranchGeometry, Geometry  # noqa: E402
+from .solve._methods import BackwardEuler, CrankNicolson  # noqa: E402
+from .solve._simulate import Result, simulate  # noqa: E402
+from .solve._step import State  # noqa: E402
+from .solve._tree import HinesLevels, HinesSequential  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackwardEuler",
+    "BranchGeometry",
+    "Cell",
+    "Channel",
+    "CrankNicolson",
+    "Geometry",
+    "HH",
+    "HinesLevels",
+    "HinesSequential",
+    "IClamp",
+    "Location",
+    "Pas",
+    "Result",
+    "Selection",
+    "State",
+    "System",
+    "Waveform",
+    "compile",
+    "simulate",
+]

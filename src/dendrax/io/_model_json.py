@@ -1,0 +1,272 @@
+"""dendrax's JSON model format, version 1 (``"format": "neuroref-case/1"``).
+
+The format is documented in docs/model_format.md. A file describes one cell as branches of
+cylindrical compartments, the mechanisms on each branch, stimuli, recordings, temperature,
+initial voltage, time step and method. Every field is checked; errors name the field and say
+how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..mechanisms import REGISTRY
+from ..model._cell import Cell
+from ..model._selection import Location
+from ..model._stimuli import IClamp, Waveform
+from ..morphology._geometry import BranchGeometry, Geometry
+from ..solve._methods import BackwardEuler, CrankNicolson
+
+FORMATS = ("neuroref-case/1",)
+METHODS = {"backward_euler": BackwardEuler, "crank_nicolson": CrankNicolson}
+_TOP_REQUIRED = ("celsius", "v_init_mV", "dt_ms", "tstop_ms", "method", "branches")
+_TOP_OPTIONAL = (
+    "format", "name", "description", "stimuli", "recordings", "n_branches",
+    "n_compartments", "units", "source",
+)  # fmt: skip
+_BRANCH_FIELDS = (
+    "name", "parent", "parent_x", "length_um", "ncomp", "diam_um", "Ra_ohm_cm",
+    "cm_uF_cm2", "mechanisms", "swc_type",
+)  # fmt: skip
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read; the message names the field and the fix."""
+
+
+def _number(where: str, value: Any, *, positive=False, nonneg=False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ModelFileError(f"{where} must be a number, got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ModelFileError(f"{where} must be finite, got {value}.")
+    if positive and value <= 0:
+        raise ModelFileError(f"{where} must be > 0, got {value}.")
+    if nonneg and value < 0:
+        raise ModelFileError(f"{where} must be >= 0, got {value}.")
+    return value
+
+
+def _index(where: str, value: Any, n: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ModelFileError(f"{where} must be an integer {what} index, got {value!r}.")
+    if not 0 <= value < n:
+        raise ModelFileError(
+            f"{where}={value} does not exist: valid {what} indices are 0..{n - 1}."
+        )
+    return value
+
+
+def _x(where: str, value: Any) -> float:
+    x = _number(where, value)
+    if not 0.0 <= x <= 1.0:
+        raise ModelFileError(f"{where}={x} is outside [0, 1]; x runs along a branch from 0 to 1.")
+    return x
+
+
+def _unknown(where: str, data: Mapping, allowed) -> None:
+    extra = sorted(set(data) - set(allowed))
+    if extra:
+        raise ModelFileError(
+            f"{where}: unknown field(s) {extra}; allowed fields are {sorted(allowed)}."
+        )
+
+
+def _branch(k: int, b: Any, n_prev: int) -> tuple[BranchGeometry, dict]:
+    where = f"branches[{k}]"
+    if not isinstance(b, Mapping):
+        raise ModelFileError(f"{where} must be an object.")
+    _unknown(where, b, _BRANCH_FIELDS)
+    for f in ("parent", "length_um", "ncomp", "diam_um", "Ra_ohm_cm", "cm_uF_cm2"):
+        if f not in b:
+            raise ModelFileError(f"{where} lacks the field {f!r}.")
+    parent = b["parent"]
+    if k == 0:
+        if parent != -1:
+            raise ModelFileError(f"{where}.parent must be -1: branch 0 is the root.")
+        parent_x = 1.0
+    else:
+        parent = _index(f"{where}.parent", parent, n_prev, "earlier branch")
+        px = b.get("parent_x", 1.0)
+        parent_x = _x(f"{where}.parent_x", 1.0 if px is None else px)
+    ncomp = b["ncomp"]
+    if isinstance(ncomp, bool) or not isinstance(ncomp, int) or ncomp < 1:
+        raise ModelFileError(f"{where}.ncomp must be a positive integer, got {ncomp!r}.")
+    length = _number(f"{where}.length_um", b["length_um"], positive=True)
+    diam = b["diam_um"]
+    if not isinstance(diam, list) or len(diam) != ncomp:
+        raise ModelFileError(
+            f"{where}.diam_um must be a list of ncomp={ncomp} diameters (µm), got {diam!r}."
+        )
+    diam = [_number(f"{where}.diam_um[{i}]", d, positive=True) for i, d in enumerate(diam)]
+    swc_type = b.get("swc_type")
+    kind = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}.get(swc_type, "undefined")
+    if swc_type is None:
+        kind = "soma" if k == 0 else "undefined"
+    geom = BranchGeometry.cylinder(
+        length, diam, ncomp, parent=parent, parent_x=parent_x, kind=kind, name=b.get("name", "")
+    )
+    props = {
+        "Ra": _number(f"{where}.Ra_ohm_cm", b["Ra_ohm_cm"], positive=True),
+        "cm": _number(f"{where}.cm_uF_cm2", b["cm_uF_cm2"], nonneg=True),
+        "mechanisms": b.get("mechanisms", {}),
+    }
+    return geom, props
+
+
+def _channel(where: str, name: str, values: Any):
+    if name not in REGISTRY:
+        raise ModelFileError(
+            f"{where}: unknown mechanism {name!r}; known mechanisms are {sorted(REGISTRY)}."
+        )
+    ctype = REGISTRY[name]
+    if not isinstance(values, Mapping):
+        raise ModelFileError(f"{where}.{name} must be an object of parameter values.")
+    _unknown(f"{where}.{name}", values, ctype.parameters)
+    checked = {p: _number(f"{where}.{name}.{p}", v) for p, v in values.items()}
+    return ctype(**checked)
+
+
+def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
+    """Build a :class:`Cell` and the keyword arguments of :func:`dendrax.compile` from a model.
+
+    Returns ``(cell, options)`` where ``options`` holds dt_ms, t_stop_ms, method, v_init_mV and
+    celsius.
+    """
+    if not isinstance(data, Mapping):
+        raise ModelFileError("A model file must hold a JSON object at the top level.")
+    fmt = data.get("format", FORMATS[0])
+    if fmt not in FORMATS:
+        raise ModelFileError(f"format={fmt!r} is not supported; this dendrax reads {FORMATS}.")
+    _unknown("model", data, _TOP_REQUIRED + _TOP_OPTIONAL)
+    for f in _TOP_REQUIRED:
+        if f not in data:
+            raise ModelFileError(f"The model lacks the required field {f!r}.")
+    method = data["method"]
+    name = method.get("name") if isinstance(method, Mapping) else method
+    if name not in METHODS:
+        raise ModelFileError(f"method.name={name!r} is unknown; use one of {sorted(METHODS)}.")
+    dt = _number("dt_ms", data["dt_ms"], positive=True)
+    tstop = _number("tstop_ms", data["tstop_ms"], positive=True)
+    n = round(tstop / dt)
+    if n < 1 or abs(n * dt - tstop) > 1e-9 * max(1.0, tstop):
+        raise ModelFileError(
+            f"tstop_ms={tstop} is not an integer multiple of dt_ms={dt}; "
+            f"use e.g. tstop_ms={max(n, 1) * dt:g}."
+        )
+    branches = data["branches"]
+    if not isinstance(branches, list) or not branches:
+        raise ModelFileError("branches must be a non-empty list.")
+    geoms, props = [], []
+    for k, b in enumerate(branches):
+        g, p = _branch(k, b, k)
+        geoms.append(g)
+        props.append(p)
+    cell = Cell(Geometry(tuple(geoms)))
+    for k, p in enumerate(props):
+        where = cell.select(branches=[k])
+        cell.set_cable(Ra_ohm_cm=p["Ra"], cm_uF_cm2=p["cm"], where=where)
+        if not isinstance(p["mechanisms"], Mapping):
+            raise ModelFileError(f"branches[{k}].mechanisms must be an object.")
+        for mname, values in p["mechanisms"].items():
+            cell.insert(_channel(f"branches[{k}].mechanisms", mname, values), where=where)
+    nb = len(branches)
+    for s_i, s in enumerate(data.get("stimuli", [])):
+        where = f"stimuli[{s_i}]"
+        if not isinstance(s, Mapping):
+            raise ModelFileError(f"{where} must be an object.")
+        loc = Location(
+            _index(f"{where}.branch", s.get("branch"), nb, "branch"), _x(f"{where}.x", s.get("x"))
+        )
+        kind = s.get("type")
+        if kind == "iclamp":
+            _unknown(where, s, ("type", "branch", "x", "comp", "delay_ms", "dur_ms", "amp_nA"))
+            stim = IClamp(
+                _number(f"{where}.delay_ms", s.get("delay_ms")),
+                _number(f"{where}.dur_ms", s.get("dur_ms"), nonneg=True),
+                _number(f"{where}.amp_nA", s.get("amp_nA")),
+            )
+        elif kind == "waveform":
+            _unknown(where, s, ("type", "branch", "x", "comp", "t_ms", "i_nA", "interpolation"))
+            if s.get("interpolation", "linear") != "linear":
+                raise ModelFileError(f"{where}.interpolation must be 'linear'.")
+            t, i = s.get("t_ms"), s.get("i_nA")
+            if not isinstance(t, list) or not isinstance(i, list) or len(t) != len(i) or not t:
+                raise ModelFileError(f"{where}: t_ms and i_nA must be lists of equal length.")
+            t = [_number(f"{where}.t_ms[{j}]", v) for j, v in enumerate(t)]
+            i = [_number(f"{where}.i_nA[{j}]", v) for j, v in enumerate(i)]
+            stim = Waveform(t, i)
+        else:
+            raise ModelFileError(f"{where}.type={kind!r}: use 'iclamp' or 'waveform'.")
+        _check_comp(where, s, cell, loc)
+        cell.stimulate(stim, at=loc)
+    for r_i, r in enumerate(data.get("recordings", [])):
+        where = f"recordings[{r_i}]"
+        if not isinstance(r, Mapping):
+            raise ModelFileError(f"{where} must be an object.")
+        _unknown(where, r, ("key", "var", "branch", "x", "comp", "mechanism"))
+        key = r.get("key")
+        if not isinstance(key, str) or not key or key == "t" or key.startswith("spikes__"):
+            raise ModelFileError(f"{where}.key={key!r} must be a non-empty name other than 't'.")
+        loc = Location(
+            _index(f"{where}.branch", r.get("branch"), nb, "branch"), _x(f"{where}.x", r.get("x"))
+        )
+        _check_comp(where, r, cell, loc)
+        var = r.get("var")
+        if not isinstance(var, str):
+            raise ModelFileError(f"{where}.var must be 'v' or a mechanism state name.")
+        mech = r.get("mechanism")
+        if mech is None and var != "v":
+            mech = _state_owner(where, var)
+        try:
+            cell.record(var, at=loc, key=key, mechanism=mech)
+        except ValueError as e:
+            raise ModelFileError(f"{where}: {e}") from None
+    options = {
+        "dt_ms": dt,
+        "t_stop_ms": tstop,
+        "method": METHODS[name](),
+        "v_init_mV": _number("v_init_mV", data["v_init_mV"]),
+        "celsius": _number("celsius", data["celsius"]),
+    }
+    return cell, options
+
+
+def _state_owner(where: str, var: str) -> str | None:
+    owners = [n for n, c in REGISTRY.items() if var in c.states]
+    if not owners:
+        raise ModelFileError(
+            f"{where}.var={var!r} is neither 'v' nor a state of a known mechanism "
+            f"({ {n: list(c.states) for n, c in REGISTRY.items()} })."
+        )
+    return owners[0] if len(owners) == 1 else None
+
+
+def _check_comp(where: str, entry: Mapping, cell: Cell, loc: Location) -> None:
+    """The optional ``comp`` field must agree with ``x`` (it is informative, x is the truth)."""
+    if "comp" not in entry:
+        return
+    ncomp = cell.geometry.branches[loc.branch].ncomp
+    comp = _index(f"{where}.comp", entry["comp"], ncomp, f"compartment (of branch {loc.branch})")
+    expected = cell.compartment(loc) - int(cell.geometry.offsets[loc.branch])
+    if comp != expected:
+        raise ModelFileError(
+            f"{where}: comp={comp} disagrees with x={loc.x} (which lies in compartment "
+            f"{expected} of {ncomp}); fix one of them or drop 'comp'."
+        )
+
+
+def load_model(path: str | os.PathLike) -> tuple[Cell, dict]:
+    """Read a JSON model file; see :func:`model_from_dict`."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise ModelFileError(f"Model file {str(path)!r} does not exist.") from None
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"{path}: not valid JSON ({e}).") from None
+    return model_from_dict(data)

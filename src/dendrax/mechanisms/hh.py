@@ -1,0 +1,95 @@
+"""NEURON's built-in Hodgkin-Huxley channel ``hh`` and passive leak ``pas``.
+
+Equations from NEURON's ``hh.mod`` (Hodgkin & Huxley 1952, J. Physiol. 117:500-544, in the
+modern sign convention), with its q10 = 3 temperature scaling from 6.3 °C. The rates are the
+exact functions (NEURON with ``usetable_hh = 0``), not a 1-mV lookup table.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from ._channel import Channel
+
+
+def vtrap(x, y):
+    """``x / (exp(x/y) - 1)``, continued by ``y (1 - x/y/2)`` where ``|x/y| < 1e-6``.
+
+    Written so that the unused branch never produces inf/NaN values or gradients.
+    """
+    small = jnp.abs(x / y) < 1e-6
+    safe_x = jnp.where(small, jnp.ones_like(x) * y, x)
+    return jnp.where(small, y * (1.0 - x / y / 2.0), safe_x / jnp.expm1(safe_x / y))
+
+
+def hh_rates(v):
+    """α and β (1/ms) of m, h and n at 6.3 °C for ``v`` in mV."""
+    am = 0.1 * vtrap(-(v + 40.0), 10.0)
+    bm = 4.0 * jnp.exp(-(v + 65.0) / 18.0)
+    ah = 0.07 * jnp.exp(-(v + 65.0) / 20.0)
+    bh = 1.0 / (jnp.exp(-(v + 35.0) / 10.0) + 1.0)
+    an = 0.01 * vtrap(-(v + 55.0), 10.0)
+    bn = 0.125 * jnp.exp(-(v + 65.0) / 80.0)
+    return (am, bm), (ah, bh), (an, bn)
+
+
+def hh_q10(celsius):
+    """Rate factor ``3^((celsius - 6.3)/10)`` of ``hh.mod``."""
+    return 3.0 ** ((celsius - 6.3) / 10.0)
+
+
+class HH(Channel):
+    """Hodgkin-Huxley sodium, potassium and leak currents (NEURON's ``hh``).
+
+    Parameters: gnabar, gkbar, gl (S/cm²); ena, ek, el (mV). States: m, h, n.
+    ``i = gnabar m³ h (v - ena) + gkbar n⁴ (v - ek) + gl (v - el)`` (mA/cm²).
+    """
+
+    name = "hh"
+    parameters = {
+        "gnabar": (0.12, "S/cm^2"),
+        "gkbar": (0.036, "S/cm^2"),
+        "gl": (0.0003, "S/cm^2"),
+        "el": (-54.3, "mV"),
+        "ena": (50.0, "mV"),
+        "ek": (-77.0, "mV"),
+    }
+    states = ("m", "h", "n")
+
+    def gates(self, v, params, celsius):
+        q10 = hh_q10(celsius)
+        out = {}
+        for s, (a, b) in zip(self.states, hh_rates(v)):
+            total = a + b
+            out[s] = (a / total, 1.0 / (q10 * total))
+        return out
+
+    def update(self, v, states, params, dt, celsius):
+        # Same as the default exponential Euler, written with the rate sum directly
+        # (dt / tau = dt * q10 * (alpha + beta)) to save divisions in the hot loop.
+        q10 = hh_q10(celsius)
+        out = {}
+        for s, (a, b) in zip(self.states, hh_rates(v)):
+            total = a + b
+            decay = jnp.exp(-dt * q10 * total)
+            out[s] = states[s] + (1.0 - decay) * (a / total - states[s])
+        return out
+
+    def current(self, v, states, params, celsius):
+        m, h, n = states["m"], states["h"], states["n"]
+        return (
+            params["gnabar"] * m**3 * h * (v - params["ena"])
+            + params["gkbar"] * n**4 * (v - params["ek"])
+            + params["gl"] * (v - params["el"])
+        )
+
+
+class Pas(Channel):
+    """Passive leak (NEURON's ``pas``): ``i = g (v - e)``; g in S/cm², e in mV."""
+
+    name = "pas"
+    parameters = {"g": (0.001, "S/cm^2"), "e": (-70.0, "mV")}
+    states = ()
+
+    def current(self, v, states, params, celsius):
+        return params["g"] * (v - params["e"])

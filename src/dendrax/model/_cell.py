@@ -1,0 +1,215 @@
+"""The user-facing description of one cell: geometry, cable properties, mechanisms, stimuli and
+recordings. It is mutable and cheap; :func:`dendrax.compile` turns it into an immutable System.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..mechanisms._channel import Channel
+from ..morphology._geometry import BranchGeometry, Geometry
+from ._selection import Location, Selection
+from ._stimuli import IClamp, Waveform
+
+DEFAULT_RA_OHM_CM = 35.4  # NEURON's default axial resistivity
+DEFAULT_CM_UF_CM2 = 1.0  # NEURON's default specific capacitance
+
+
+@dataclasses.dataclass(frozen=True)
+class Insertion:
+    channel: Channel
+    indices: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    stimulus: IClamp | Waveform
+    compartment: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Recording:
+    key: str
+    variable: str  # "v" or a state name
+    mechanism: str | None  # channel name owning the state; None for "v"
+    compartment: int
+
+
+class Cell:
+    """A neuron to simulate.
+
+    Args:
+        geometry: a :class:`Geometry` (e.g. from :func:`dendrax.read_swc` followed by
+            discretisation) or a sequence of :class:`BranchGeometry`.
+
+    Cable properties start at NEURON's defaults: Ra = 35.4 Ω·cm, cm = 1 µF/cm².
+    """
+
+    def __init__(self, geometry: Geometry | Sequence[BranchGeometry]) -> None:
+        if not isinstance(geometry, Geometry):
+            geometry = Geometry(tuple(geometry))
+        self.geometry = geometry
+        n = geometry.n_compartments
+        self.Ra_ohm_cm = np.full(n, DEFAULT_RA_OHM_CM)
+        self.cm_uF_cm2 = np.full(n, DEFAULT_CM_UF_CM2)
+        self.insertions: list[Insertion] = []
+        self.placements: list[Placement] = []
+        self.recordings: list[Recording] = []
+        self.groups: dict[str, np.ndarray] = {}
+
+    # --- selecting -------------------------------------------------------------------------
+
+    @property
+    def n_compartments(self) -> int:
+        return self.geometry.n_compartments
+
+    def select(
+        self,
+        kind: str | Sequence[str] | None = None,
+        branches: Sequence[int] | None = None,
+        distance_um: tuple[float, float] | None = None,
+        group: str | None = None,
+    ) -> Selection:
+        """Compartments matching every given criterion (all compartments if none is given).
+
+        Args:
+            kind: region label(s): "soma", "axon", "basal", "apical" or a custom label.
+            branches: branch indices.
+            distance_um: ``(lo, hi)``; path distance from the root's centre, lo <= d <= hi (µm).
+            group: name of a group made with :meth:`add_group`.
+        """
+        mask = np.ones(self.n_compartments, dtype=bool)
+        parts = []
+        if kind is not None:
+            kinds = [kind] if isinstance(kind, str) else list(kind)
+            have = set(self.geometry.kinds())
+            unknown = [k for k in kinds if k not in have]
+            if unknown:
+                raise ValueError(
+                    f"select(kind={kind!r}): this cell has no region(s) {unknown}; "
+                    f"its regions are {sorted(have)}."
+                )
+            mask &= np.isin(self.geometry.kinds(), kinds)
+            parts.append(f"kind={kind}")
+        if branches is not None:
+            branches = np.atleast_1d(np.asarray(branches, dtype=np.int64))
+            bad = branches[(branches < 0) | (branches >= self.geometry.n_branches)]
+            if bad.size:
+                raise ValueError(
+                    f"select(branches=...): branch {int(bad[0])} does not exist; valid "
+                    f"branches are 0..{self.geometry.n_branches - 1}."
+                )
+            mask &= np.isin(self.geometry.branch_of_compartment(), branches)
+            parts.append(f"branches={branches.tolist()}")
+        if distance_um is not None:
+            lo, hi = distance_um
+            if not lo <= hi:
+                raise ValueError(f"select(distance_um={distance_um}): need lo <= hi (µm).")
+            d = self.geometry.path_distance_um()
+            mask &= (d >= lo) & (d <= hi)
+            parts.append(f"distance_um={distance_um}")
+        if group is not None:
+            if group not in self.groups:
+                raise ValueError(
+                    f"select(group={group!r}): no such group; groups are {sorted(self.groups)}. "
+                    "Create it with cell.add_group(name, selection)."
+                )
+            gmask = np.zeros(self.n_compartments, dtype=bool)
+            gmask[self.groups[group]] = True
+            mask &= gmask
+            parts.append(f"group={group}")
+        return Selection(np.flatnonzero(mask), ", ".join(parts) or "all")
+
+    def add_group(self, name: str, where: Selection) -> None:
+        """Name a selection so that model files and :meth:`select` can refer to it."""
+        self.groups[name] = self._indices(where)
+
+    def _indices(self, where: Selection | str | None) -> np.ndarray:
+        if where is None:
+            return np.arange(self.n_compartments)
+        if isinstance(where, str):
+            if where == "all":
+                return np.arange(self.n_compartments)
+            if where in self.groups:
+                return self.groups[where]
+            return self.select(kind=where).indices
+        if isinstance(where, Selection):
+            idx = where.indices
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n_compartments):
+                raise ValueError("The selection does not belong to this cell (index out of range).")
+            return idx
+        raise TypeError(
+            f"where={where!r}: expected a Selection (cell.select(...)), a region name or None."
+        )
+
+    def compartment(self, at: Location | tuple[int, float]) -> int:
+        """Flat index of the compartment at a location ``(branch, x)``."""
+        if isinstance(at, tuple):
+            at = Location(*at)
+        if not isinstance(at, Location):
+            raise TypeError(f"at={at!r}: expected Location(branch, x) or a (branch, x) tuple.")
+        return self.geometry.compartment_index(at.branch, at.x)
+
+    # --- building ----------------------------------------------------------------------------
+
+    def set_cable(
+        self,
+        Ra_ohm_cm: float | None = None,
+        cm_uF_cm2: float | None = None,
+        where: Selection | str | None = None,
+    ) -> Cell:
+        """Set axial resistivity (Ω·cm) and/or specific capacitance (µF/cm²) on a region."""
+        idx = self._indices(where)
+        if Ra_ohm_cm is not None:
+            if not np.isfinite(Ra_ohm_cm) or Ra_ohm_cm <= 0:
+                raise ValueError(f"Ra_ohm_cm={Ra_ohm_cm} must be a finite value > 0 Ω·cm.")
+            self.Ra_ohm_cm[idx] = Ra_ohm_cm
+        if cm_uF_cm2 is not None:
+            if not np.isfinite(cm_uF_cm2) or cm_uF_cm2 < 0:
+                raise ValueError(f"cm_uF_cm2={cm_uF_cm2} must be a finite value >= 0 µF/cm².")
+            self.cm_uF_cm2[idx] = cm_uF_cm2
+        return self
+
+    def insert(self, channel: Channel, where: Selection | str | None = None) -> Cell:
+        """Insert a channel with its parameter values into a region (all if ``where`` is None).
+
+        Inserting the same channel type again overrides its parameters where the regions overlap.
+        """
+        if not isinstance(channel, Channel):
+            raise TypeError(
+                f"insert() takes a Channel instance such as dendrax.HH(), got {channel!r}."
+            )
+        self.insertions.append(Insertion(channel, self._indices(where)))
+        return self
+
+    def stimulate(self, stimulus: IClamp | Waveform, at: Location | tuple[int, float]) -> Cell:
+        """Inject a current clamp into the compartment at ``at``. Stimuli add up."""
+        if not isinstance(stimulus, (IClamp, Waveform)):
+            raise TypeError(f"stimulate() takes an IClamp or Waveform, got {stimulus!r}.")
+        self.placements.append(Placement(stimulus, self.compartment(at)))
+        return self
+
+    def record(
+        self,
+        variable: str,
+        at: Location | tuple[int, float],
+        key: str | None = None,
+        mechanism: str | None = None,
+    ) -> Cell:
+        """Record ``"v"`` (mV) or a mechanism state (e.g. ``"m"`` of ``"hh"``) at a location.
+
+        ``mechanism`` may be omitted when exactly one mechanism at that compartment has a state
+        of that name; the check happens when the cell is compiled.
+        """
+        comp = self.compartment(at)
+        if key is None:
+            key = f"{variable}_{len(self.recordings)}"
+        if any(r.key == key for r in self.recordings):
+            raise ValueError(f"record(key={key!r}): this key is already used; keys must be unique.")
+        if variable == "v" and mechanism is not None:
+            raise ValueError("record('v', ...) takes no mechanism.")
+        self.recordings.append(Recording(key, variable, mechanism, comp))
+        return self
