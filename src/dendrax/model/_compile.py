@@ -52,7 +52,7 @@ def build_topology(geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
     n_comp = geometry.n_compartments
     branches = geometry.branches
     junction: dict[tuple[int, int], int] = {}
-    for k, b in enumerate(branches[1:], start=1):
+    for b in branches[1:]:
         if b.parent_x == 1.0:
             junction.setdefault((b.parent, 1), -1)
         elif b.parent_x == 0.0 and b.parent == 0:

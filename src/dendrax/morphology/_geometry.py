@@ -189,7 +189,8 @@ class Geometry:
         """
         if not isinstance(branch, (int, np.integer)) or not 0 <= branch < self.n_branches:
             raise ValueError(
-                f"branch={branch!r} does not exist: this cell has branches 0..{self.n_branches - 1}."
+                f"branch={branch!r} does not exist: this cell has branches "
+                f"0..{self.n_branches - 1}."
             )
         if not np.isfinite(x) or not 0.0 <= x <= 1.0:
             raise ValueError(f"x={x} is outside [0, 1]; x runs along a branch from 0 to 1.")
