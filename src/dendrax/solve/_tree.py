@@ -128,6 +128,7 @@ def _levels(d, g, b, parent, levels):
 
 
 def _raw_solve(solver, d, g, b, parent, schedule):
+    d, g, b, parent, schedule = (jnp.asarray(a) for a in (d, g, b, parent, schedule))
     if isinstance(solver, HinesLevels):
         return _levels(d, g, b, parent, schedule)
     return _sequential(d, g, b, parent, schedule)
