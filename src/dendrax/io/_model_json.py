@@ -14,6 +14,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..mechanisms import REGISTRY
 from ..model._cell import Cell
 from ..model._selection import Location
@@ -104,11 +106,19 @@ def _branch(k: int, b: Any, n_prev: int) -> tuple[BranchGeometry, dict]:
         )
     diam = [_number(f"{where}.diam_um[{i}]", d, positive=True) for i, d in enumerate(diam)]
     swc_type = b.get("swc_type")
-    kind = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}.get(swc_type, "undefined")
+    kinds = {1: "soma", 2: "axon", 3: "basal", 4: "apical"}
     if swc_type is None:
         kind = "soma" if k == 0 else "undefined"
+    else:
+        kind = kinds.get(swc_type, f"type_{swc_type}")
     geom = BranchGeometry.cylinder(
-        length, diam, ncomp, parent=parent, parent_x=parent_x, kind=kind, name=b.get("name", "")
+        length,
+        np.asarray(diam),
+        ncomp,
+        parent=parent,
+        parent_x=parent_x,
+        kind=kind,
+        name=b.get("name", ""),
     )
     props = {
         "Ra": _number(f"{where}.Ra_ohm_cm", b["Ra_ohm_cm"], positive=True),
@@ -168,12 +178,12 @@ def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
         props.append(p)
     cell = Cell(Geometry(tuple(geoms)))
     for k, p in enumerate(props):
-        where = cell.select(branches=[k])
-        cell.set_cable(Ra_ohm_cm=p["Ra"], cm_uF_cm2=p["cm"], where=where)
+        sel = cell.select(branches=[k])
+        cell.set_cable(Ra_ohm_cm=p["Ra"], cm_uF_cm2=p["cm"], where=sel)
         if not isinstance(p["mechanisms"], Mapping):
             raise ModelFileError(f"branches[{k}].mechanisms must be an object.")
         for mname, values in p["mechanisms"].items():
-            cell.insert(_channel(f"branches[{k}].mechanisms", mname, values), where=where)
+            cell.insert(_channel(f"branches[{k}].mechanisms", mname, values), where=sel)
     nb = len(branches)
     for s_i, s in enumerate(data.get("stimuli", [])):
         where = f"stimuli[{s_i}]"
@@ -182,6 +192,7 @@ def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
         loc = Location(
             _index(f"{where}.branch", s.get("branch"), nb, "branch"), _x(f"{where}.x", s.get("x"))
         )
+        stim: IClamp | Waveform
         kind = s.get("type")
         if kind == "iclamp":
             _unknown(where, s, ("type", "branch", "x", "comp", "delay_ms", "dur_ms", "amp_nA"))
@@ -199,7 +210,7 @@ def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
                 raise ModelFileError(f"{where}: t_ms and i_nA must be lists of equal length.")
             t = [_number(f"{where}.t_ms[{j}]", v) for j, v in enumerate(t)]
             i = [_number(f"{where}.i_nA[{j}]", v) for j, v in enumerate(i)]
-            stim = Waveform(t, i)
+            stim = Waveform(np.asarray(t), np.asarray(i))
         else:
             raise ModelFileError(f"{where}.type={kind!r}: use 'iclamp' or 'waveform'.")
         _check_comp(where, s, cell, loc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -34,4 +35,6 @@ def traces_to_arrays(
 
 def save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping) -> None:
     """Write ``arrays`` plus a ``meta_json`` string to a compressed npz file."""
-    np.savez_compressed(path, **arrays, meta_json=np.asarray(json.dumps(dict(meta))))
+    payload: dict[str, Any] = dict(arrays)
+    payload["meta_json"] = np.asarray(json.dumps(dict(meta)))
+    np.savez_compressed(path, **payload)

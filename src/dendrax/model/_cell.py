@@ -95,15 +95,15 @@ class Cell:
             mask &= np.isin(self.geometry.kinds(), kinds)
             parts.append(f"kind={kind}")
         if branches is not None:
-            branches = np.atleast_1d(np.asarray(branches, dtype=np.int64))
-            bad = branches[(branches < 0) | (branches >= self.geometry.n_branches)]
+            wanted = np.atleast_1d(np.asarray(branches, dtype=np.int64))
+            bad = wanted[(wanted < 0) | (wanted >= self.geometry.n_branches)]
             if bad.size:
                 raise ValueError(
                     f"select(branches=...): branch {int(bad[0])} does not exist; valid "
                     f"branches are 0..{self.geometry.n_branches - 1}."
                 )
-            mask &= np.isin(self.geometry.branch_of_compartment(), branches)
-            parts.append(f"branches={branches.tolist()}")
+            mask &= np.isin(self.geometry.branch_of_compartment(), wanted)
+            parts.append(f"branches={wanted.tolist()}")
         if distance_um is not None:
             lo, hi = distance_um
             if not lo <= hi:

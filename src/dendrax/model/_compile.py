@@ -7,6 +7,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
+from ..mechanisms._channel import Channel
 from ..morphology._geometry import Geometry
 from ..solve._methods import BackwardEuler, CrankNicolson, Method
 from ..solve._tree import HinesLevels, HinesSequential, TreeSolver, level_table, topological_order
@@ -90,7 +91,7 @@ def build_topology(geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
 
 def _mechanism_groups(cell: Cell, dtype) -> tuple[list[MechanismGroup], dict]:
     """Group insertions by channel type; later insertions override earlier parameter values."""
-    by_type: dict[type, list] = {}
+    by_type: dict[type[Channel], list] = {}
     for ins in cell.insertions:
         by_type.setdefault(type(ins.channel), []).append(ins)
     names = [t.name for t in by_type]

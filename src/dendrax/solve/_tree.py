@@ -42,7 +42,7 @@ def topological_order(parent: np.ndarray) -> np.ndarray:
     """Order the nodes so that every parent comes before its children (root first)."""
     n = parent.size
     children: list[list[int]] = [[] for _ in range(n)]
-    roots = []
+    roots: list[int] = []
     for i, p in enumerate(parent):
         (roots if p < 0 else children[p]).append(i)
     if len(roots) != 1:
