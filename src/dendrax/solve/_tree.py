@@ -78,24 +78,29 @@ def level_table(parent: np.ndarray, order: np.ndarray) -> np.ndarray:
 
 
 def _sequential(d, g, b, parent, order):
+    # Work in topological positions so that the loop bodies index directly: position k holds
+    # node order[k], and its parent sits at position parent_pos[k] < k.
     n = d.shape[0]
+    position = jnp.zeros(n, order.dtype).at[order].set(jnp.arange(n, dtype=order.dtype))
+    parent_pos = position[jnp.maximum(parent[order], 0)]
+    d, g, b = d[order], g[order], b[order]
 
     def eliminate(k, carry):
         dd, bb = carry
-        i = order[n - 1 - k]
-        p = parent[i]
+        i = n - 1 - k
+        p = parent_pos[i]
         f = g[i] / dd[i]
         return dd.at[p].add(-f * g[i]), bb.at[p].add(f * bb[i])
 
     dd, bb = jax.lax.fori_loop(0, n - 1, eliminate, (d, b))
-    root = order[0]
-    x = bb.at[root].set(bb[root] / dd[root])
+    # Back substitution x_k = bb_k/dd_k + (g_k/dd_k) x_parent, with the divisions vectorised.
+    b_scaled, g_scaled = bb / dd, g / dd
 
     def substitute(k, x):
-        i = order[k]
-        return x.at[i].set((x[i] + g[i] * x[parent[i]]) / dd[i])
+        return x.at[k].set(b_scaled[k] + g_scaled[k] * x[parent_pos[k]])
 
-    return jax.lax.fori_loop(1, n, substitute, x)
+    x = jax.lax.fori_loop(1, n, substitute, b_scaled)
+    return jnp.zeros_like(x).at[order].set(x)
 
 
 # --- by levels -------------------------------------------------------------------------------
