@@ -16,6 +16,7 @@ import numpy as np
 
 CASES_DIR = pathlib.Path(__file__).resolve().parent / "cases"
 SPIKE_THRESHOLD_MV = 0.0
+QUIET_SLOPE_MV_PER_MS = 1.0  # "subthreshold": where the reference changes slower than this
 
 
 def case_names(cases_dir: pathlib.Path = CASES_DIR) -> list[str]:
@@ -45,14 +46,18 @@ def spike_times(t: np.ndarray, v: np.ndarray, threshold: float = SPIKE_THRESHOLD
 class TraceDiff:
     """How a candidate trace differs from the reference one.
 
-    ``max_abs`` is in mV for voltages (dimensionless for gates); spike fields only for ``v``.
-    ``spike_dt_max`` is the largest |t_cand - t_ref| over spikes paired in order (ms); it is
-    ``nan`` when the counts differ.
+    ``max_abs`` and ``rms`` are in mV for voltages (dimensionless for gates). For ``v`` only:
+    ``max_abs_quiet`` is max |d| over the samples where the reference changes slower than
+    ``QUIET_SLOPE_MV_PER_MS`` (subthreshold stretches, insensitive to spike-time shifts);
+    ``spike_dt_max`` is the largest |t_cand - t_ref| over spikes paired in order (ms), ``nan``
+    when the counts differ.
     """
 
     key: str
     var: str
     max_abs: float
+    rms: float
+    max_abs_quiet: float = float("nan")
     n_spikes_ref: int | None = None
     n_spikes_cand: int | None = None
     spike_dt_max: float = float("nan")
@@ -74,22 +79,26 @@ def compare_trace(
     cand = np.asarray(cand, dtype=np.float64)
     if ref.shape != cand.shape:
         raise ValueError(f"{key}: candidate shape {cand.shape} != reference shape {ref.shape}.")
-    max_abs = float(np.max(np.abs(cand - ref))) if np.all(np.isfinite(cand)) else float("inf")
+    err = np.abs(cand - ref) if np.all(np.isfinite(cand)) else np.full(ref.shape, np.inf)
+    max_abs, rms = float(np.max(err)), float(np.sqrt(np.mean(err**2)))
     if var != "v":
-        return TraceDiff(key, var, max_abs)
+        return TraceDiff(key, var, max_abs, rms)
+    quiet = np.abs(np.gradient(ref, t)) < QUIET_SLOPE_MV_PER_MS
+    max_quiet = float(np.max(err[quiet])) if np.any(quiet) else 0.0
     s_ref = spike_times(t, ref) if ref_spikes is None else np.asarray(ref_spikes, np.float64)
     s_cand = spike_times(t, cand)
     dt_max = float("nan")
     if s_ref.size == s_cand.size:
         dt_max = float(np.max(np.abs(s_cand - s_ref))) if s_ref.size else 0.0
-    return TraceDiff(key, var, max_abs, int(s_ref.size), int(s_cand.size), dt_max)
+    return TraceDiff(key, var, max_abs, rms, max_quiet, int(s_ref.size), int(s_cand.size), dt_max)
 
 
 def describe(d: TraceDiff) -> str:
     """One line for assertion messages and reports."""
     unit = "mV" if d.var == "v" else ""
-    s = f"{d.key}: max|d|={d.max_abs:.3g}{unit}"
+    s = f"{d.key}: max|d|={d.max_abs:.3g}{unit}, rms={d.rms:.3g}{unit}"
     if d.var == "v":
+        s += f", subthreshold max|d|={d.max_abs_quiet:.3g}{unit}"
         s += f", spikes ref/cand={d.n_spikes_ref}/{d.n_spikes_cand}"
         if d.same_spike_count and d.n_spikes_ref:
             s += f", max|dt_spike|={d.spike_dt_max:.3g}ms"
