@@ -19,6 +19,11 @@ from .model._selection import Location, Selection  # noqa: E402
 from .model._stimuli import IClamp, Waveform  # noqa: E402
 from .model._system import System  # noqa: E402
 from .morphology import BranchGeometry, Geometry  # noqa: E402
+from .morphology._discretize import DLambda, MaxLength, NComp  # noqa: E402
+from .morphology._import3d import NeuronImport3d  # noqa: E402
+from .morphology._morphology import Morphology, read_swc  # noqa: E402
+from .morphology._reference import ReferenceConversion  # noqa: E402
+from .morphology._swc import SWCError  # noqa: E402
 from .solve._methods import BackwardEuler, CrankNicolson  # noqa: E402
 from .solve._simulate import Result, simulate  # noqa: E402
 from .solve._step import State  # noqa: E402
@@ -32,18 +37,26 @@ __all__ = [
     "Cell",
     "Channel",
     "CrankNicolson",
+    "DLambda",
     "Geometry",
     "HH",
     "HinesLevels",
     "HinesSequential",
     "IClamp",
     "Location",
+    "MaxLength",
+    "Morphology",
+    "NComp",
+    "NeuronImport3d",
     "Pas",
+    "ReferenceConversion",
     "Result",
+    "SWCError",
     "Selection",
     "State",
     "System",
     "Waveform",
     "compile",
+    "read_swc",
     "simulate",
 ]

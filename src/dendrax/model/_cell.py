@@ -60,6 +60,21 @@ class Cell:
         self.recordings: list[Recording] = []
         self.groups: dict[str, np.ndarray] = {}
 
+    @classmethod
+    def from_swc(cls, path, policy=None, *, convention=None) -> Cell:
+        """A cell from an SWC file in one step (``dendrax.read_swc`` + ``to_geometry``).
+
+        Args:
+            path: the ``.swc`` file (coordinates and radii in µm).
+            policy: compartments per branch: ``dendrax.NComp(n)``, ``MaxLength(um)`` or
+                ``DLambda(...)`` (default ``DLambda()``, NEURON's d_lambda = 0.1 at 100 Hz).
+            convention: ``dendrax.NeuronImport3d()`` (default, NEURON's sections and 3-D
+                geometry) or ``dendrax.ReferenceConversion()``.
+        """
+        from ..morphology._morphology import read_swc
+
+        return cls(read_swc(path).to_geometry(policy, convention=convention))
+
     # --- selecting -------------------------------------------------------------------------
 
     @property
