@@ -299,14 +299,24 @@ def sampled_waveform():
     base = np.interp(t, [0.0, 4.0, 8.0, 50.0, 54.0, 60.0], [0.0, 0.0, 0.35, 0.35, 0.0, 0.0])
     i = [round(float(x), 4) for x in base + noise]
     i[0] = 0.0
+    # a burst narrower than dt: five samples inside the step 30.000-30.025 (midpoint 30.0125)
+    burst_t = [30.004, 30.009, 30.0125, 30.017, 30.0205]
+    burst_i = np.interp(burst_t, t, i) + np.array([0.0, 0.6, 0.3, -0.5, 0.0])
+    keep = [j for j, tj in enumerate(t) if not burst_t[0] <= tj <= burst_t[-1]]
+    pairs = sorted([(t[j], i[j]) for j in keep] + list(zip(burst_t, burst_i)))
+    t = [p[0] for p in pairs]
+    i = [round(float(p[1]), 4) for p in pairs]
+    gaps = np.diff(t)
     m = Model(
         "dx_sampled_waveform",
         "Soma (L = diam = 20 um, hh) and a 200 um reduced-hh dendrite (5 compartments) driven by "
         "a sampled current: a 0.35 nA plateau (4-54 ms) plus a random-walk bridge, given at "
-        f"{len(t)} irregularly spaced samples (0.013-0.9 ms apart, some off the dt grid, one on a "
-        "step midpoint, one on a grid point), linearly interpolated. NEURON plays it into an "
-        "IClamp's amp with continuous (interpolating) Vector.play; the step n current is the "
-        "interpolated value at t_n + dt/2.",
+        f"{len(t)} irregularly spaced samples ({gaps.min():.4g}-{gaps.max():.3g} ms apart, most "
+        "off the dt grid, one on a step midpoint, one on a grid point, and a burst of five "
+        "samples inside the single step 30-30.025 ms, of which only the midpoint value counts), "
+        "linearly interpolated. NEURON plays it into an IClamp's amp with continuous "
+        "(interpolating) Vector.play; the step n current is the interpolated value at "
+        "t_n + dt/2.",
         tstop=60.0,
     )
     s = m.branch("soma", -1, 20.0, 1, 20.0, mech={"hh": HH})
