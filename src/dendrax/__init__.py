@@ -18,6 +18,15 @@ from .model._compile import compile  # noqa: E402
 from .model._selection import Location, Selection  # noqa: E402
 from .model._stimuli import IClamp, Waveform  # noqa: E402
 from .model._system import System  # noqa: E402
+from .model._trainable import (  # noqa: E402
+    Grouping,
+    ParameterMap,
+    PerBranch,
+    PerCompartment,
+    PerRegion,
+    Shared,
+    Trainable,
+)
 from .morphology import BranchGeometry, Geometry  # noqa: E402
 from .morphology._discretize import DLambda, MaxLength, NComp  # noqa: E402
 from .morphology._import3d import NeuronImport3d  # noqa: E402
@@ -28,10 +37,24 @@ from .solve._methods import BackwardEuler, CrankNicolson  # noqa: E402
 from .solve._simulate import Result, simulate  # noqa: E402
 from .solve._step import State  # noqa: E402
 from .solve._tree import HinesLevels, HinesSequential  # noqa: E402
+from .train._transforms import Affine, Chain, Identity, Sigmoid, Softplus, Transform  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Affine",
+    "Chain",
+    "Grouping",
+    "Identity",
+    "ParameterMap",
+    "PerBranch",
+    "PerCompartment",
+    "PerRegion",
+    "Shared",
+    "Sigmoid",
+    "Softplus",
+    "Trainable",
+    "Transform",
     "BackwardEuler",
     "BranchGeometry",
     "Cell",

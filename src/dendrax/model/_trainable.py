@@ -1,0 +1,247 @@
+"""Trainable parameters: which quantity, where, how shared, bounded how.
+
+A :class:`Trainable` describes one trainable quantity; a :class:`ParameterMap` resolves a list of
+them against a compiled :class:`System` once, and then maps a params pytree (a dict of arrays,
+usable by plain JAX code and optax) onto the System inside ``jit``/``grad``/``vmap``:
+
+    pm = dendrax.ParameterMap(cell, system, [
+        Trainable("gna_soma", (dendrax.HH, "gnabar"), where="soma", transform=Sigmoid(0.01, 1)),
+        Trainable("gl", (dendrax.HH, "gl"), sharing=PerRegion(), transform=Softplus()),
+        Trainable("Ra", "Ra", transform=Softplus()),
+    ])
+    params = pm.init()                          # physical values, from the model
+    sim = jax.jit(lambda p: simulate(pm.apply(system, p)))
+
+Quantities: ``(ChannelClass, "param")`` for any channel parameter (units of that parameter), or
+``"cm"`` (µF/cm²), ``"Ra"`` (Ω·cm), ``"radius"`` (µm) and ``"length"`` (µm, per compartment).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+
+from ..mechanisms._channel import Channel
+from ..train._transforms import Identity, Transform
+from ._cell import Cell
+from ._selection import Selection
+from ._system import System
+
+CABLE_QUANTITIES = {
+    # name: (System field, factor: stored value = factor * parameter value)
+    "cm": ("cm_uF_cm2", 1.0),
+    "Ra": ("Ra_ohm_cm", 1.0),
+    "radius": ("diam_um", 2.0),
+    "length": ("length_um", 1.0),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Shared:
+    """One value for every selected compartment."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PerRegion:
+    """One value per region label (soma, axon, basal, apical, ...) among the selection."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PerBranch:
+    """One value per branch touched by the selection."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PerCompartment:
+    """One value per selected compartment."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Grouping:
+    """One value per given selection (they must not overlap; their union is the selection)."""
+
+    groups: tuple[Selection, ...]
+
+
+Sharing = Shared | PerRegion | PerBranch | PerCompartment | Grouping
+
+
+@dataclasses.dataclass(frozen=True)
+class Trainable:
+    """One trainable quantity.
+
+    Args:
+        name: key of this parameter in the params dict.
+        quantity: ``(ChannelClass, "param")``, or "cm", "Ra", "radius", "length".
+        where: a Selection, a region name, or None (everywhere the quantity exists).
+        sharing: Shared() (default), PerRegion(), PerBranch(), PerCompartment(), Grouping(...).
+        init: initial physical value(s): a number, one value per group, or None (the model's
+            current values, averaged within each group).
+        transform: maps unconstrained to physical values (default Identity()).
+    """
+
+    name: str
+    quantity: str | tuple[type[Channel], str]
+    where: Selection | str | None = None
+    sharing: Sharing = dataclasses.field(default_factory=Shared)
+    init: Any = None
+    transform: Transform = dataclasses.field(default_factory=Identity)
+
+
+class _Resolved(eqx.Module):
+    name: str = eqx.field(static=True)
+    getter: Callable = eqx.field(static=True)
+    factor: float = eqx.field(static=True)
+    transform: Transform = eqx.field(static=True)
+    n_values: int = eqx.field(static=True)
+    positions: jnp.ndarray  # positions inside the System leaf
+    labels: jnp.ndarray  # group of every position
+    init_values: jnp.ndarray  # physical values, (n_values,)
+
+
+def _labels(spec: Trainable, cell: Cell, comps: np.ndarray) -> np.ndarray:
+    sharing = spec.sharing
+    if isinstance(sharing, Shared):
+        return np.zeros(comps.size, dtype=np.int64)
+    if isinstance(sharing, PerCompartment):
+        return np.arange(comps.size)
+    if isinstance(sharing, PerRegion):
+        keys = cell.geometry.kinds()[comps]
+    elif isinstance(sharing, PerBranch):
+        keys = cell.geometry.branch_of_compartment()[comps]
+    elif isinstance(sharing, Grouping):
+        keys = np.full(comps.size, -1)
+        for g, sel in enumerate(sharing.groups):
+            hit = np.isin(comps, sel.indices)
+            if np.any(keys[hit] >= 0):
+                raise ValueError(f"Trainable {spec.name!r}: the Grouping's selections overlap.")
+            keys[hit] = g
+        if np.any(keys < 0):
+            raise ValueError(
+                f"Trainable {spec.name!r}: {int(np.sum(keys < 0))} selected compartments are in "
+                "no group of the Grouping; add a group for them or narrow `where`."
+            )
+    else:
+        raise TypeError(
+            f"Trainable {spec.name!r}: sharing={sharing!r}; use Shared(), PerRegion(), "
+            "PerBranch(), PerCompartment() or Grouping(...)."
+        )
+    _, labels = np.unique(keys, return_inverse=True)
+    return labels.astype(np.int64)
+
+
+def _resolve(spec: Trainable, cell: Cell, system: System) -> _Resolved:
+    if not isinstance(spec, Trainable):
+        raise TypeError(f"ParameterMap takes Trainable(...) entries, got {spec!r}.")
+    if not isinstance(spec.transform, Transform):
+        raise TypeError(f"Trainable {spec.name!r}: transform must be a dendrax Transform.")
+    comps = cell._indices(spec.where)
+    if comps.size == 0:
+        raise ValueError(f"Trainable {spec.name!r}: the selection `where` is empty.")
+    q = spec.quantity
+    if isinstance(q, str):
+        if q not in CABLE_QUANTITIES:
+            raise ValueError(
+                f"Trainable {spec.name!r}: unknown quantity {q!r}; use one of "
+                f"{sorted(CABLE_QUANTITIES)} or (ChannelClass, 'parameter')."
+            )
+        field, factor = CABLE_QUANTITIES[q]
+
+        def getter(s, field=field):
+            return getattr(s, field)
+
+        positions = comps
+    else:
+        ctype, pname = q
+        groups = [i for i, g in enumerate(system.mechanisms) if g.channel_type is ctype]
+        if not groups:
+            raise ValueError(f"Trainable {spec.name!r}: {ctype.__name__} is not inserted.")
+        gi = groups[0]
+        if pname not in ctype.parameters:
+            raise ValueError(
+                f"Trainable {spec.name!r}: {ctype.__name__} has no parameter {pname!r}; "
+                f"its parameters are {sorted(ctype.parameters)}."
+            )
+        group_comps = np.asarray(system.mechanisms[gi].compartments)
+        pos = np.full(cell.n_compartments, -1)
+        pos[group_comps] = np.arange(group_comps.size)
+        if spec.where is None:
+            comps = group_comps
+        positions = pos[comps]
+        if np.any(positions < 0):
+            raise ValueError(
+                f"Trainable {spec.name!r}: {ctype.__name__} is not inserted in "
+                f"{int(np.sum(positions < 0))} of the selected compartments; narrow `where`."
+            )
+        factor = 1.0
+
+        def getter(s, gi=gi, pname=pname):
+            return s.mechanisms[gi].params[pname]
+
+    labels = _labels(spec, cell, comps)
+    n_values = int(labels.max()) + 1
+    current = np.asarray(getter(system))[positions] / factor
+    if spec.init is None:
+        init = np.bincount(labels, weights=current) / np.bincount(labels)
+    else:
+        init = np.broadcast_to(np.asarray(spec.init, dtype=np.float64), (n_values,)).copy()
+    spec.transform.check(f"Trainable {spec.name!r}", init)
+    dtype = getter(system).dtype
+    return _Resolved(
+        name=spec.name,
+        getter=getter,
+        factor=factor,
+        transform=spec.transform,
+        n_values=n_values,
+        positions=jnp.asarray(positions, dtype=jnp.int32),
+        labels=jnp.asarray(labels, dtype=jnp.int32),
+        init_values=jnp.asarray(init, dtype=dtype),
+    )
+
+
+class ParameterMap(eqx.Module):
+    """Resolved trainables: maps a params dict ``{name: array(n_values)}`` onto a System."""
+
+    entries: tuple[_Resolved, ...]
+
+    def __init__(self, cell: Cell, system: System, trainables: Sequence[Trainable]) -> None:
+        names = [t.name for t in trainables]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"Trainable names must be unique; repeated: {dup}.")
+        self.entries = tuple(_resolve(t, cell, system) for t in trainables)
+
+    def init(self) -> dict[str, jnp.ndarray]:
+        """Initial physical values of every trainable."""
+        return {e.name: e.init_values for e in self.entries}
+
+    def apply(self, system: System, params: dict) -> System:
+        """The System with the trainables set to ``params`` (physical values). Pure."""
+        missing = [e.name for e in self.entries if e.name not in params]
+        if missing:
+            raise KeyError(f"params lacks {missing}; it needs every trainable's name.")
+        for e in self.entries:
+            value = jnp.asarray(params[e.name])
+            if value.shape[-1:] != (e.n_values,) and value.shape != ():
+                raise ValueError(
+                    f"params[{e.name!r}] has shape {value.shape}; expected ({e.n_values},)."
+                )
+            leaf = e.getter(system)
+            new = leaf.at[e.positions].set(
+                e.factor * jnp.broadcast_to(value, (e.n_values,))[e.labels]
+            )
+            system = eqx.tree_at(e.getter, system, new)
+        return system
+
+    def to_unconstrained(self, params: dict) -> dict:
+        """Physical values -> the optimiser's unconstrained space."""
+        return {e.name: e.transform.inverse(params[e.name]) for e in self.entries}
+
+    def from_unconstrained(self, u: dict) -> dict:
+        """The optimiser's unconstrained space -> physical values."""
+        return {e.name: e.transform.forward(u[e.name]) for e in self.entries}
