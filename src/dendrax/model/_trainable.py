@@ -19,6 +19,7 @@ Quantities: ``(ChannelClass, "param")`` for any channel parameter (units of that
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -135,6 +136,14 @@ def _labels(spec: Trainable, cell: Cell, comps: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+def _cable_leaf(system: System, field: str):
+    return getattr(system, field)
+
+
+def _channel_leaf(system: System, group: int, param: str):
+    return system.mechanisms[group].params[param]
+
+
 def _resolve(spec: Trainable, cell: Cell, system: System) -> _Resolved:
     if not isinstance(spec, Trainable):
         raise TypeError(f"ParameterMap takes Trainable(...) entries, got {spec!r}.")
@@ -151,9 +160,7 @@ def _resolve(spec: Trainable, cell: Cell, system: System) -> _Resolved:
                 f"{sorted(CABLE_QUANTITIES)} or (ChannelClass, 'parameter')."
             )
         field, factor = CABLE_QUANTITIES[q]
-
-        def getter(s, field=field):
-            return getattr(s, field)
+        getter: Callable[[System], Any] = functools.partial(_cable_leaf, field=field)
 
         positions = comps
     else:
@@ -179,9 +186,7 @@ def _resolve(spec: Trainable, cell: Cell, system: System) -> _Resolved:
                 f"{int(np.sum(positions < 0))} of the selected compartments; narrow `where`."
             )
         factor = 1.0
-
-        def getter(s, gi=gi, pname=pname):
-            return s.mechanisms[gi].params[pname]
+        getter = functools.partial(_channel_leaf, group=gi, param=pname)
 
     labels = _labels(spec, cell, comps)
     n_values = int(labels.max()) + 1

@@ -65,13 +65,13 @@ def checkpoint_levels_for(n_steps: int, levels: int | tuple[int, ...] | None) ->
             sizes.append(size)
             remaining = math.ceil(remaining / size)
         return tuple(sizes)
-    sizes = tuple(int(x) for x in levels)
-    if not sizes or min(sizes) < 1 or math.prod(sizes) < n_steps:
+    given = tuple(int(x) for x in levels)
+    if not given or min(given) < 1 or math.prod(given) < n_steps:
         raise ValueError(
             f"checkpoint_levels={levels}: give positive sizes whose product is at least the "
             f"number of steps ({n_steps})."
         )
-    return sizes
+    return given
 
 
 def _nested_scan(body, state, xs, sizes):
