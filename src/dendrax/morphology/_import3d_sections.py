@@ -64,10 +64,12 @@ class Section:
     sphere: bool = False  # a one-point root, drawn as a 3-point cylinder of length = diam
 
 
-def _section_ends(points: SWCPoints, three_point: bool) -> tuple[np.ndarray, np.ndarray, ...]:
+def _section_ends(
+    points: SWCPoints, three_point: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(ends, parent, n_soma_children, to_x0)``: which points end a section, the parent index
-    used for sections (NEURON relinks the third point of a three-point soma) and rule 3's flag
-    per point."""
+    used for sections (NEURON relinks the third point of a three-point soma), the number of soma
+    children of every point and rule 3's flag per point."""
     n = points.n_points
     t, parent = points.types, points.parent.copy()
     idx = np.arange(n)
@@ -100,21 +102,29 @@ def _section_ends(points: SWCPoints, three_point: bool) -> tuple[np.ndarray, np.
     return ends, parent, n_soma_children, to_x0
 
 
+@dataclasses.dataclass
+class _Draft:
+    points: np.ndarray
+    diam_from: int
+    parent: int
+    parent_x: float
+    swc_type: int
+
+
 def import3d_sections(points: SWCPoints, three_point: bool) -> list[Section]:
     """NEURON's sections for an SWC tree (see the module docstring), parents first."""
     ends, parent, n_soma_children, to_x0 = _section_ends(points, three_point)
     t = points.types
-    xyz = points.xyz_um.astype(np.float32)  # Import3d reads SWC numbers in single precision
     last = np.flatnonzero(ends)
     first = np.concatenate([[0], last[:-1] + 1])
     section_of = np.repeat(np.arange(last.size), last - first + 1)
     root_points = np.arange(1) if three_point else np.arange(last[0] + 1)
-    specs = [(root_points, 0, -1, 1.0, int(t[0]))]  # points, diam from, parent, x, type
+    drafts = [_Draft(root_points, 0, -1, 1.0, int(t[0]))]
     for s in range(1, last.size):
-        f, own = first[s], np.arange(first[s], last[s] + 1)
+        f, own = int(first[s]), np.arange(first[s], last[s] + 1)
         pp = int(parent[f])
         ps = int(section_of[pp])
-        ps_soma = t[first[ps]] == 1
+        ps_soma = bool(t[first[ps]] == 1)
         dendrite_on_soma = ps_soma and t[f] != 1
         x, wire, handled = 1.0, False, False
         if ps == 0:
@@ -135,32 +145,42 @@ def import3d_sections(points: SWCPoints, three_point: bool) -> list[Section]:
             x = 0.0
         pts = own if wire else np.concatenate([[pp], own])
         diam_from = f if (dendrite_on_soma and not wire) else int(pts[0])
-        specs.append((pts, diam_from, ps, x, int(t[f])))
-    # remove one-point and zero-length two-point sections (last first); children move up
-    keep = np.ones(len(specs), dtype=bool)
-    for s in range(len(specs) - 1, 0, -1):
-        pts, _, ps, x, _ = specs[s]
-        if pts.size <= 1 or (pts.size == 2 and np.array_equal(xyz[pts[0]], xyz[pts[1]])):
+        drafts.append(_Draft(pts, diam_from, ps, x, int(t[f])))
+    keep = _drop_empty(drafts, points.xyz_um.astype(np.float32))
+    return _named(drafts, keep)
+
+
+def _drop_empty(drafts: list[_Draft], xyz32: np.ndarray) -> np.ndarray:
+    """Remove one-point and zero-length two-point sections (last first, comparing the points in
+    single precision as Import3d reads them); their children move to their parent and x."""
+    keep = np.ones(len(drafts), dtype=bool)
+    for s in range(len(drafts) - 1, 0, -1):
+        pts = drafts[s].points
+        if pts.size <= 1 or (pts.size == 2 and np.array_equal(xyz32[pts[0]], xyz32[pts[1]])):
             keep[s] = False
-            for c in range(s + 1, len(specs)):
-                if keep[c] and specs[c][2] == s:
-                    specs[c] = specs[c][:2] + (ps, x) + specs[c][4:]
+            for child in drafts[s + 1 :]:
+                if child.parent == s:
+                    child.parent, child.parent_x = drafts[s].parent, drafts[s].parent_x
+    return keep
+
+
+def _named(drafts: list[_Draft], keep: np.ndarray) -> list[Section]:
     new_index = np.cumsum(keep) - 1
     counts: dict[int, int] = {}
     sections = []
     for s in np.flatnonzero(keep):
-        pts, diam_from, ps, x, swc_type = specs[s]
-        k = counts.get(swc_type, 0)
-        counts[swc_type] = k + 1
+        d = drafts[s]
+        k = counts.get(d.swc_type, 0)
+        counts[d.swc_type] = k + 1
         sections.append(
             Section(
-                name=f"{section_base_name(swc_type)}[{k}]",
-                swc_type=swc_type,
-                points=pts,
-                first_diam_from=diam_from,
-                parent=int(new_index[ps]) if s > 0 else -1,
-                parent_x=x,
-                sphere=(s == 0 and pts.size == 1),
+                name=f"{section_base_name(d.swc_type)}[{k}]",
+                swc_type=d.swc_type,
+                points=d.points,
+                first_diam_from=d.diam_from,
+                parent=int(new_index[d.parent]) if s > 0 else -1,
+                parent_x=d.parent_x,
+                sphere=bool(s == 0 and d.points.size == 1),
             )
         )
     return sections
