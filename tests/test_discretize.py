@@ -198,3 +198,26 @@ def test_building_a_10k_compartment_cell_is_fast():
         f"l5pc_with_axon, {system.n_comp} compartments: read + discretise + compile {elapsed:.3f} s"
     )
     assert elapsed < 10.0  # generous sanity bound; measured ~0.25 s on one CPU core
+
+
+def test_reference_conversion_rules_on_a_small_cell(tmp_path):
+    # one-point soma (r = 5); a basal dendrite whose first point (id 2) is a branch point; an
+    # apical dendrite
+    text = (
+        "1 1 0 0 0 5 -1\n2 3 10 0 0 1 1\n3 3 20 0 0 1 2\n4 3 30 0 0 0.5 3\n"
+        "5 3 10 10 0 1 2\n6 4 0 10 0 2 1\n7 4 0 40 0 1 6\n"
+    )
+    path = tmp_path / "cell.swc"
+    path.write_text(text)
+    g = dx.read_swc(path).to_geometry(dx.NComp(2), convention=dx.ReferenceConversion())
+    names = [b.name for b in g.branches]
+    assert names == ["soma", "basal_1", "basal_2", "basal_3", "apical_4"]
+    assert [b.parent for b in g.branches] == [-1, 0, 1, 1, 0]
+    assert [b.parent_x for b in g.branches[1:]] == [0.0, 1.0, 1.0, 1.0]  # apical at soma x=1
+    soma, head, run, side, apical = g.branches
+    assert soma.area_um2.sum() == pytest.approx(4 * np.pi * 25)
+    assert head.total_length_um == 0.5  # the branch point alone, padded
+    assert run.total_length_um == pytest.approx(20.0)  # includes the branch point
+    np.testing.assert_allclose(run.diam_um, [2.0, 1.5])  # mean of the linear taper per half
+    assert side.total_length_um == pytest.approx(10.0)
+    assert apical.total_length_um == pytest.approx(30.0)  # starts at its own first point
