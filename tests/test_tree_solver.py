@@ -9,9 +9,8 @@ import dendrax  # noqa: F401  (enables float64)
 from dendrax.solve._tree import (
     HinesLevels,
     HinesSequential,
-    level_table,
+    make_schedule,
     solve_tree,
-    topological_order,
 )
 
 SOLVERS = [HinesSequential(), HinesLevels()]
@@ -43,8 +42,7 @@ def dense(parent, g, d):
 
 
 def schedule(solver, parent):
-    order = topological_order(parent)
-    return order if isinstance(solver, HinesSequential) else level_table(parent, order)
+    return make_schedule(solver, parent)
 
 
 @pytest.mark.parametrize("solver", SOLVERS, ids=lambda s: type(s).__name__)

@@ -10,7 +10,7 @@ import numpy as np
 from ..mechanisms._channel import Channel
 from ..morphology._geometry import Geometry
 from ..solve._methods import BackwardEuler, CrankNicolson, Method
-from ..solve._tree import HinesLevels, HinesSequential, TreeSolver, level_table, topological_order
+from ..solve._tree import HinesLevels, HinesSequential, TreeSolver, make_schedule
 from ._cell import Cell
 from ._stimuli import step_midpoints
 from ._system import MechanismGroup, RecordSpec, Stimuli, System, Topology
@@ -194,8 +194,7 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
 
     geometry = cell.geometry
     parent, halves = build_topology(geometry)
-    order = topological_order(parent)
-    schedule = level_table(parent, order) if isinstance(tree_solver, HinesLevels) else order
+    schedule = make_schedule(tree_solver, parent)
     topology = Topology(
         parent=jnp.asarray(parent, dtype=jnp.int32),
         schedule=jnp.asarray(schedule, dtype=jnp.int32),

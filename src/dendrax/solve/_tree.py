@@ -74,15 +74,30 @@ def level_table(parent: np.ndarray, order: np.ndarray) -> np.ndarray:
     return table
 
 
+def make_schedule(solver: TreeSolver, parent: np.ndarray) -> np.ndarray:
+    """The precomputed schedule of a solver for the tree ``parent`` (-1 marks the root).
+
+    HinesSequential: ``(2, n)``: the topological order, and for every position ``k`` of that
+    order the position of its parent (``< k``). HinesLevels: the level table.
+    """
+    parent = np.asarray(parent)
+    order = topological_order(parent)
+    if isinstance(solver, HinesLevels):
+        return level_table(parent, order)
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size, dtype=order.dtype)
+    parent_pos = position[np.maximum(parent[order], 0)]
+    return np.stack([order, parent_pos]).astype(np.int32)
+
+
 # --- sequential ------------------------------------------------------------------------------
 
 
-def _sequential(d, g, b, parent, order):
+def _sequential(d, g, b, schedule):
     # Work in topological positions so that the loop bodies index directly: position k holds
     # node order[k], and its parent sits at position parent_pos[k] < k.
     n = d.shape[0]
-    position = jnp.zeros(n, order.dtype).at[order].set(jnp.arange(n, dtype=order.dtype))
-    parent_pos = position[jnp.maximum(parent[order], 0)]
+    order, parent_pos = schedule[0], schedule[1]
     d, g, b = d[order], g[order], b[order]
 
     def eliminate(k, carry):
@@ -136,14 +151,15 @@ def _raw_solve(solver, d, g, b, parent, schedule):
     d, g, b, parent, schedule = (jnp.asarray(a) for a in (d, g, b, parent, schedule))
     if isinstance(solver, HinesLevels):
         return _levels(d, g, b, parent, schedule)
-    return _sequential(d, g, b, parent, schedule)
+    return _sequential(d, g, b, schedule)
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(0,))
 def solve_tree(solver, d, g, b, parent, schedule):
     """Solve ``A x = b`` for the tree matrix ``(d, g, parent)``.
 
-    ``schedule`` is the topological order (HinesSequential) or the level table (HinesLevels).
+    ``schedule`` comes from :func:`make_schedule` (topological order and parent positions for
+    HinesSequential, the level table for HinesLevels).
     Batched inputs (under ``vmap``) are vectorised inside the loop.
     """
     return _raw_solve(solver, d, g, b, parent, schedule)
