@@ -10,7 +10,13 @@ import numpy as np
 from ..mechanisms._channel import Channel
 from ..morphology._geometry import Geometry
 from ..solve._methods import BackwardEuler, CrankNicolson, Method
-from ..solve._tree import HinesLevels, HinesSequential, TreeSolver, make_schedule
+from ..solve._tree import (
+    HinesLevels,
+    HinesSequential,
+    TreeSolver,
+    make_schedule,
+    reroot_at_center,
+)
 from ._cell import Cell
 from ._stimuli import step_midpoints
 from ._system import MechanismGroup, RecordSpec, Stimuli, System, Topology
@@ -86,6 +92,10 @@ def build_topology(geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
         edge_comp = offsets[k] + (ncomp[k] - 1 if end == 1 else 0)
         parent[node] = edge_comp
         halves[node] = (edge_comp, end, -1, 0)
+    # Root the tree at its centre: the same matrix, but chains are eliminated from both ends
+    # towards the middle, which halves the rows of the level-scheduled solver on cables.
+    parent, owner = reroot_at_center(parent)
+    halves = np.where((owner >= 0)[:, None], halves[np.maximum(owner, 0)], [-1, 0, -1, 0])
     return parent, halves
 
 

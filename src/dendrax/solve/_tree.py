@@ -5,10 +5,15 @@ off-diagonal entries ``A[i, p] = A[p, i] = -g[i]`` (µS). Both solvers eliminate
 parents (leaves first) and then substitute back from the root (Hines 1984, Int. J. Biomed.
 Comput. 15:69-76). They differ in scheduling only:
 
-- :class:`HinesSequential` walks the nodes one at a time in a native XLA loop. On CPU this is the
-  fastest (about 7 ns per node and sweep, measured in benchmarks/).
-- :class:`HinesLevels` processes all nodes of one depth level together (vectorised gather and
-  scatter-add), one loop iteration per level. It suits GPUs and bushy trees.
+- :class:`HinesSequential` walks the nodes one at a time in a native XLA loop (about 7 ns per
+  node and sweep on a 2-core CPU). It is the default.
+- :class:`HinesLevels` processes rows of independent nodes together (vectorised gather and
+  scatter-add), one loop iteration per row, which is meant for GPUs. On CPU, XLA's vector
+  scatter inside a loop is slow: rows of width >= 2 measured ~10x slower per step than
+  HinesSequential (benchmarks/), width 1 about as fast.
+
+The tree is rooted at its centre when compiled (see ``reroot_at_center``), so a cable has half as
+many rows as compartments.
 
 Both have a custom derivative: since ``A`` is symmetric, the cotangent of ``b`` is another solve
 with ``A`` and those of ``d`` and ``g`` follow from it, so reverse mode never stores the
@@ -18,6 +23,7 @@ elimination's intermediate values.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from functools import partial
 
 import jax
@@ -32,7 +38,18 @@ class HinesSequential:
 
 @dataclasses.dataclass(frozen=True)
 class HinesLevels:
-    """Level-by-level Hines elimination, vectorised over the nodes of each depth level."""
+    """Hines elimination in rows of up to ``width`` independent nodes (vectorised gather and
+    scatter-add), one loop iteration per row; ``width=None`` puts every ready node in a row.
+
+    Rows are filled by Hu's list-scheduling rule (deepest ready nodes first), which gives the
+    fewest rows for a given width on a tree.
+    """
+
+    width: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.width is not None and (int(self.width) != self.width or self.width < 1):
+            raise ValueError(f"HinesLevels(width={self.width}): give a positive integer or None.")
 
 
 TreeSolver = HinesSequential | HinesLevels
@@ -58,19 +75,75 @@ def topological_order(parent: np.ndarray) -> np.ndarray:
     return np.asarray(order, dtype=np.int32)
 
 
-def level_table(parent: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """``(n_levels, width)`` node indices by depth (root at level 0), padded with ``n``."""
+def reroot_at_center(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Re-root a tree at its centre (the middle of its longest path), halving the height of
+    chains such as unbranched cables.
+
+    Returns ``(new_parent, owner)``: ``owner[j]`` is the node whose edge to its old parent is
+    the edge between ``j`` and ``new_parent[j]`` (``j`` itself unless the edge was flipped;
+    -1 for the new root).
+    """
     n = parent.size
+    if n == 1:
+        return parent.copy(), np.array([-1])
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(parent):
+        if p >= 0:
+            neighbours[i].append(int(p))
+            neighbours[int(p)].append(i)
+
+    def bfs(start: int) -> tuple[np.ndarray, np.ndarray]:
+        dist = np.full(n, -1)
+        prev = np.full(n, -1)
+        dist[start] = 0
+        queue = [start]
+        for u in queue:
+            for w in neighbours[u]:
+                if dist[w] < 0:
+                    dist[w] = dist[u] + 1
+                    prev[w] = u
+                    queue.append(w)
+        return dist, prev
+
+    far = int(np.argmax(bfs(int(np.flatnonzero(parent < 0)[0]))[0]))
+    dist, prev = bfs(far)
+    end = int(np.argmax(dist))
+    path = [end]
+    while path[-1] != far:
+        path.append(int(prev[path[-1]]))
+    centre = path[len(path) // 2]
+    _, new_parent = bfs(centre)
+    owner = np.where(parent[np.arange(n)] == new_parent, np.arange(n), new_parent)
+    owner[centre] = -1
+    return new_parent.astype(np.int64), owner.astype(np.int64)
+
+
+def row_table(parent: np.ndarray, width: int | None) -> np.ndarray:
+    """Non-root nodes in elimination rows of at most ``width`` (Hu's rule), padded with ``n``.
+
+    Every node's children lie in earlier rows, so a row can be eliminated at once.
+    """
+    n = parent.size
+    order = topological_order(parent)
     depth = np.zeros(n, dtype=np.int64)
     for i in order[1:]:
         depth[i] = depth[parent[i]] + 1
-    n_levels = int(depth.max()) + 1
-    width = int(np.bincount(depth).max())
-    table = np.full((n_levels, width), n, dtype=np.int32)
-    fill = np.zeros(n_levels, dtype=np.int64)
-    for i in order:
-        table[depth[i], fill[depth[i]]] = i
-        fill[depth[i]] += 1
+    pending = np.bincount(parent[parent >= 0], minlength=n)
+    ready = [(-int(depth[i]), int(i)) for i in range(n) if pending[i] == 0 and parent[i] >= 0]
+    heapq.heapify(ready)
+    rows: list[list[int]] = []
+    cap = n if width is None else int(width)
+    while ready:
+        row = [heapq.heappop(ready)[1] for _ in range(min(cap, len(ready)))]
+        for i in row:
+            p = parent[i]
+            pending[p] -= 1
+            if pending[p] == 0 and parent[p] >= 0:
+                heapq.heappush(ready, (-int(depth[p]), int(p)))
+        rows.append(row)
+    table = np.full((max(len(rows), 1), max((len(r) for r in rows), default=1)), n, np.int32)
+    for k, row in enumerate(rows):
+        table[k, : len(row)] = row
     return table
 
 
@@ -78,12 +151,12 @@ def make_schedule(solver: TreeSolver, parent: np.ndarray) -> np.ndarray:
     """The precomputed schedule of a solver for the tree ``parent`` (-1 marks the root).
 
     HinesSequential: ``(2, n)``: the topological order, and for every position ``k`` of that
-    order the position of its parent (``< k``). HinesLevels: the level table.
+    order the position of its parent (``< k``). HinesLevels: the row table.
     """
     parent = np.asarray(parent)
     order = topological_order(parent)
     if isinstance(solver, HinesLevels):
-        return level_table(parent, order)
+        return row_table(parent, solver.width)
     position = np.empty_like(order)
     position[order] = np.arange(order.size, dtype=order.dtype)
     parent_pos = position[np.maximum(parent[order], 0)]
@@ -121,29 +194,31 @@ def _sequential(d, g, b, schedule):
 # --- by levels -------------------------------------------------------------------------------
 
 
-def _levels(d, g, b, parent, levels):
+def _levels(d, g, b, parent, rows):
     n = d.shape[0]
     pad = lambda a, v: jnp.concatenate([a, jnp.full((1,), v, a.dtype)])  # noqa: E731
     dd, bb, gg = pad(d, 1.0), pad(b, 0.0), pad(g, 0.0)
     pp = jnp.concatenate([parent, jnp.full((1,), n, parent.dtype)])
-    pp = jnp.where(pp < 0, n, pp)
-    n_levels = levels.shape[0]
+    pp = jnp.where(pp < 0, n, pp)  # the root and the padding slot point at the padding slot
+    n_rows = rows.shape[0]
 
     def eliminate(k, carry):
         dd, bb = carry
-        nodes = levels[n_levels - 1 - k]
+        nodes = rows[k]
         f = gg[nodes] / dd[nodes]
         par = pp[nodes]
         return dd.at[par].add(-f * gg[nodes]), bb.at[par].add(f * bb[nodes])
 
-    dd, bb = jax.lax.fori_loop(0, n_levels - 1, eliminate, (dd, bb))
-    x = bb / dd  # correct for the root level; other levels are overwritten below
+    dd, bb = jax.lax.fori_loop(0, n_rows, eliminate, (dd, bb))
+    # The root's value is final now; every other node is overwritten, parents first.
+    b_scaled, g_scaled = bb / dd, gg / dd
+    x = b_scaled.at[n].set(0.0)
 
     def substitute(k, x):
-        nodes = levels[k]
-        return x.at[nodes].set((bb[nodes] + gg[nodes] * x[pp[nodes]]) / dd[nodes])
+        nodes = rows[n_rows - 1 - k]
+        return x.at[nodes].set(b_scaled[nodes] + g_scaled[nodes] * x[pp[nodes]])
 
-    x = jax.lax.fori_loop(1, n_levels, substitute, x)
+    x = jax.lax.fori_loop(0, n_rows, substitute, x)
     return x[:n]
 
 
