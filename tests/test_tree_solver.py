@@ -109,3 +109,17 @@ def test_rows_respect_dependencies_and_width():
             assert all(c in done for c in np.flatnonzero(parent == i))
         done.update(nodes)
     assert done == set(np.flatnonzero(parent >= 0))
+
+
+@pytest.mark.parametrize("solver", SOLVERS[:1], ids=repr)
+def test_forward_mode_matches_dense(solver):
+    parent, g, d, b = random_tree(25, 9)
+    sched = jnp.asarray(schedule(solver, parent))
+
+    def x_tree(d):
+        return solve_tree(solver, d, g, b, jnp.asarray(parent), sched)
+
+    def x_dense(d):
+        return jnp.linalg.solve(jnp.asarray(dense(parent, g, np.zeros(d.shape))) + jnp.diag(d), b)
+
+    np.testing.assert_allclose(jax.jacfwd(x_tree)(d), jax.jacfwd(x_dense)(d), rtol=1e-9, atol=1e-12)

@@ -229,31 +229,30 @@ def _raw_solve(solver, d, g, b, parent, schedule):
     return _sequential(d, g, b, schedule)
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _matvec(d, g, parent, x):
+    """``A x`` for the tree matrix: ``(A x)_i = d_i x_i - g_i x_p(i) - sum_children g_c x_c``."""
+    has_parent = parent >= 0
+    p = jnp.maximum(parent, 0)
+    up = jnp.where(has_parent, g * x[p], 0.0)
+    down = jnp.zeros_like(x).at[p].add(jnp.where(has_parent, g * x, 0.0))
+    return d * x - up - down
+
+
 def solve_tree(solver, d, g, b, parent, schedule):
     """Solve ``A x = b`` for the tree matrix ``(d, g, parent)``.
 
-    ``schedule`` comes from :func:`make_schedule` (topological order and parent positions for
-    HinesSequential, the level table for HinesLevels).
-    Batched inputs (under ``vmap``) are vectorised inside the loop.
+    ``schedule`` comes from :func:`make_schedule`. Derivatives (forward and reverse mode, with
+    respect to ``d``, ``g`` and ``b``) use ``lax.custom_linear_solve``: the tangent and cotangent
+    systems are solved with the same tree solver (``A`` is symmetric), so autodiff never stores
+    the elimination's intermediate values. Batched inputs (``vmap``) are vectorised inside the
+    loop.
     """
-    return _raw_solve(solver, d, g, b, parent, schedule)
+    d, g, b, parent, schedule = (jnp.asarray(a) for a in (d, g, b, parent, schedule))
 
+    def solve(_matvec_fn, rhs):
+        return _raw_solve(solver, jax.lax.stop_gradient(d), jax.lax.stop_gradient(g), rhs,
+                          parent, schedule)  # fmt: skip
 
-def _solve_fwd(solver, d, g, b, parent, schedule):
-    x = _raw_solve(solver, d, g, b, parent, schedule)
-    return x, (d, g, x, parent, schedule)
-
-
-def _solve_bwd(solver, res, x_bar):
-    d, g, x, parent, schedule = res
-    lam = _raw_solve(solver, d, g, x_bar, parent, schedule)  # A symmetric: A^-T = A^-1
-    safe_parent = jnp.maximum(parent, 0)
-    has_parent = parent >= 0
-    d_bar = -lam * x
-    # A[i,p] = A[p,i] = -g[i]  =>  dL/dg[i] = lam[i] x[p] + lam[p] x[i]
-    g_bar = jnp.where(has_parent, lam * x[safe_parent] + lam[safe_parent] * x, 0.0)
-    return d_bar, g_bar, lam, None, None
-
-
-solve_tree.defvjp(_solve_fwd, _solve_bwd)
+    return jax.lax.custom_linear_solve(
+        partial(_matvec, d, g, parent), b, solve=solve, symmetric=True
+    )
