@@ -31,6 +31,7 @@ Example (a potassium channel with one gate; see docs/channels.md)::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -72,7 +73,7 @@ class Channel:
                 raise ValueError(
                     f"{type(self).__name__}: parameter {k!r} must be a number, got {v!r}."
                 ) from None
-            if not jnp.isfinite(merged[k]):
+            if not math.isfinite(merged[k]):
                 raise ValueError(f"{type(self).__name__}: parameter {k!r} must be finite.")
         self.values: dict[str, float] = merged
 

@@ -13,6 +13,7 @@ integral of ``1/(π r²)`` over each half as scales relative to that cylinder, s
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -158,7 +159,7 @@ class Geometry:
     def n_branches(self) -> int:
         return len(self.branches)
 
-    @property
+    @functools.cached_property
     def ncomp(self) -> np.ndarray:
         return np.array([b.ncomp for b in self.branches], dtype=np.int64)
 
@@ -166,7 +167,7 @@ class Geometry:
     def n_compartments(self) -> int:
         return int(self.ncomp.sum())
 
-    @property
+    @functools.cached_property
     def offsets(self) -> np.ndarray:
         """Index of every branch's first compartment in the flat compartment numbering."""
         return np.concatenate([[0], np.cumsum(self.ncomp)[:-1]]).astype(np.int64)
@@ -176,10 +177,18 @@ class Geometry:
         return np.concatenate([np.asarray(getattr(b, field)) for b in self.branches])
 
     def branch_of_compartment(self) -> np.ndarray:
+        return self._branch_of_compartment.copy()
+
+    @functools.cached_property
+    def _branch_of_compartment(self) -> np.ndarray:
         return np.repeat(np.arange(self.n_branches), self.ncomp)
 
     def kinds(self) -> np.ndarray:
         """Region label of every compartment."""
+        return self._kinds.copy()
+
+    @functools.cached_property
+    def _kinds(self) -> np.ndarray:
         return np.repeat(np.array([b.kind for b in self.branches], dtype=object), self.ncomp)
 
     def compartment_index(self, branch: int, x: float) -> int:
