@@ -37,6 +37,17 @@ from .solve._methods import BackwardEuler, CrankNicolson  # noqa: E402
 from .solve._simulate import Result, simulate  # noqa: E402
 from .solve._step import State  # noqa: E402
 from .solve._tree import HinesLevels, HinesSequential  # noqa: E402
+from .train._divergence import SimulationDiverged, check_finite  # noqa: E402
+from .train._fit import FitResult, fit  # noqa: E402
+from .train._losses import (  # noqa: E402
+    mse,
+    soft_max,
+    soft_spike_count,
+    summary_statistics,
+    time_mask,
+    window_mean,
+    window_std,
+)
 from .train._transforms import Affine, Chain, Identity, Sigmoid, Softplus, Transform  # noqa: E402
 
 __version__ = "0.1.0"
@@ -82,4 +93,15 @@ __all__ = [
     "compile",
     "read_swc",
     "simulate",
+    "FitResult",
+    "SimulationDiverged",
+    "check_finite",
+    "fit",
+    "mse",
+    "soft_max",
+    "soft_spike_count",
+    "summary_statistics",
+    "time_mask",
+    "window_mean",
+    "window_std",
 ]

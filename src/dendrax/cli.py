@@ -1,4 +1,4 @@
-"""The ``dendrax`` command line: ``dendrax demo``, ``dendrax simulate``."""
+"""The ``dendrax`` command line: ``dendrax demo``, ``dendrax simulate``, ``dendrax fit``."""
 
 from __future__ import annotations
 
@@ -47,7 +47,11 @@ def _simulate(args: argparse.Namespace) -> int:
     voltage_keys = {k for k, (kind, _, _) in zip(system.records.keys, system.records.sources)
                     if kind == "v"}  # fmt: skip
     arrays = traces_to_arrays(np.asarray(result.t), result.traces, voltage_keys, extra)
-    bad = [k for k in result.keys() if not np.all(np.isfinite(arrays[k]))]
+    try:
+        dx.check_finite({k: arrays[k] for k in result.keys()}, arrays["t"])
+        diverged = ""
+    except dx.SimulationDiverged as e:
+        diverged = str(e)
     meta = {
         "dendrax": dx.__version__,
         "model": str(args.model),
@@ -58,11 +62,24 @@ def _simulate(args: argparse.Namespace) -> int:
     save_npz(args.output, arrays, meta)
     print(f"wrote {args.output}: t + {len(result.keys())} recording(s), {system.n_steps} steps")
     print(f"  compile {compile_s:.3f} s" + (f", run {extra['run_s']:.4f} s" if args.repeat else ""))
-    if bad:
-        return _fail(
-            f"the simulation diverged (NaN/inf in {bad}); reduce dt_ms or check the parameters."
-        )
+    if diverged:
+        return _fail(diverged)
     return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from dendrax._fit_command import run_fit
+
+    return run_fit(
+        Path(args.model),
+        Path(args.target),
+        Path(args.config),
+        Path(args.output),
+        history_path=Path(args.history) if args.history else None,
+        plot_path=Path(args.plot) if args.plot else None,
+        float32=args.float32,
+        progress=not args.quiet,
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -105,6 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--float32", action="store_true", help="simulate in float32")
     sim.set_defaults(func=_simulate)
+
+    fit = sub.add_parser(
+        "fit",
+        help="fit trainable parameters of a JSON model to recorded traces (npz)",
+        description="Fit the parameters listed in FIT.json (format: docs/fit_format.md) so that "
+        "MODEL.json's recordings match TARGET.npz (as written by `dendrax simulate`); write the "
+        "fitted model (same format as MODEL.json), the loss history (JSON) and a plot (PNG).",
+    )
+    fit.add_argument("model", help="model file (JSON)")
+    fit.add_argument("--target", required=True, help="target recordings (npz, `t` in ms)")
+    fit.add_argument("--config", required=True, help="fit configuration (JSON)")
+    fit.add_argument("-o", "--output", required=True, help="fitted model file to write (JSON)")
+    fit.add_argument("--history", help="loss history file (default: OUTPUT with .history.json)")
+    fit.add_argument("--plot", help="plot of target vs fitted traces (default: OUTPUT with .png)")
+    fit.add_argument("--float32", action="store_true", help="simulate and fit in float32")
+    fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.set_defaults(func=_fit)
     return parser
 
 

@@ -1,0 +1,133 @@
+"""``dendrax fit MODEL.json --target TARGET.npz --config FIT.json -o FITTED.json``.
+
+Fits the trainable parameters of FIT.json (docs/fit_format.md) so that the model's recordings
+match TARGET.npz (the layout ``dendrax simulate`` writes), then writes the fitted model (same
+format as MODEL.json), the loss history (JSON) and a plot of target vs fitted traces (PNG).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _fail(message: str) -> int:
+    print(f"dendrax fit: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _values(params) -> dict:
+    return {k: np.asarray(v, dtype=np.float64).reshape(-1).tolist() for k, v in params.items()}
+
+
+def run_fit(
+    model_path: Path,
+    target_path: Path,
+    config_path: Path,
+    output: Path,
+    *,
+    history_path: Path | None = None,
+    plot_path: Path | None = None,
+    float32: bool = False,
+    progress: bool = True,
+) -> int:
+    import jax
+    import jax.numpy as jnp
+
+    import dendrax as dx
+    from dendrax.io._fit_config import FitConfigError, load_fit_config, load_target, trace_loss
+    from dendrax.io._fitted_model import write_fitted_model
+    from dendrax.io._model_json import ModelFileError, load_model
+
+    history_path = history_path or output.with_suffix(".history.json")
+    plot_path = plot_path or output.with_suffix(".png")
+    try:
+        cell, options = load_model(model_path)
+        with open(model_path) as f:
+            model = json.load(f)
+        system = dx.compile(cell, dtype=jnp.float32 if float32 else jnp.float64, **options)
+    except (ModelFileError, ValueError, TypeError) as e:
+        return _fail(f"{model_path}: {e}")
+    t_ms = np.arange(system.n_steps + 1) * float(options["dt_ms"])
+    try:
+        target = load_target(target_path, t_ms)
+        keys = [k for k in system.records.keys if k in target]
+        config = load_fit_config(config_path, cell, keys)
+    except FitConfigError as e:
+        return _fail(str(e))
+    try:
+        pm = dx.ParameterMap(cell, system, config.trainables)
+    except (ValueError, TypeError) as e:
+        return _fail(f"{config_path}: parameters: {e}")
+    loss_of_traces = trace_loss(config.loss, target, t_ms)
+
+    def traces(params):
+        s = pm.apply(system, params)
+        return dx.simulate(s, checkpoint_levels=config.checkpoint_levels).traces
+
+    def loss(params):
+        return loss_of_traces(traces(params))
+
+    initial_params = pm.init()
+    try:
+        result = dx.fit(
+            loss,
+            initial_params,
+            config.optimizer,
+            config.steps,
+            parameter_map=pm,
+            patience=config.patience,
+            min_delta=config.min_delta,
+            progress=progress,
+        )
+    except dx.SimulationDiverged as e:
+        return _fail(str(e))
+    run = jax.jit(traces)
+    initial = {k: np.asarray(v) for k, v in run(initial_params).items()}
+    fitted = {k: np.asarray(v) for k, v in run(result.params).items()}
+    try:
+        dx.check_finite(fitted, t_ms, what="the fitted model's simulation")
+    except dx.SimulationDiverged as e:
+        return _fail(str(e))
+    write_fitted_model(output, model, cell, system, pm, result.params)
+    history = {
+        "loss": result.history.tolist(),
+        "best_step": result.best_step,
+        "best_loss": result.best_loss,
+        "steps_run": int(result.history.size),
+        "stopped_early": result.stopped_early,
+        "seconds": result.seconds,
+        "optimizer": config.optimizer_spec,
+        "parameters": {
+            e.name: {
+                "groups": list(e.group_names),
+                "initial": _values(initial_params)[e.name],
+                "fitted": _values(result.params)[e.name],
+            }
+            for e in pm.entries
+        },
+        "model": str(model_path),
+        "target": str(target_path),
+        "config": str(config_path),
+        "dtype": "float32" if float32 else "float64",
+    }
+    with open(history_path, "w") as f:
+        json.dump(history, f, indent=1)
+    from dendrax.viz._fit import plot_fit
+
+    title = f"dendrax fit: loss {result.history[0]:.4g} -> {result.best_loss:.4g}"
+    keys = list(dict.fromkeys(term.key for term in config.loss))
+    plot_fit(t_ms, target, fitted, plot_path, initial=initial, history=result.history,
+             keys=keys, title=title)  # fmt: skip
+    print(
+        f"fitted {len(pm.entries)} parameter(s) in {result.history.size} steps "
+        f"({result.seconds:.1f} s): loss {result.history[0]:.6g} -> {result.best_loss:.6g} "
+        f"(step {result.best_step})"
+    )
+    for name, values in _values(result.params).items():
+        print(f"  {name} = {', '.join(f'{v:.6g}' for v in values)}")
+    print(f"wrote {output}, {history_path}, {plot_path}")
+    return 0
