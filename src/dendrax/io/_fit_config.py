@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,6 +33,7 @@ from ..model._trainable import (
     Trainable,
 )
 from ..train._transforms import Identity, Sigmoid, Softplus, Transform
+from ._checks import check_number
 
 FIT_FORMATS = ("dendrax-fit/1",)
 OPTIMIZERS: dict[str, Callable[..., optax.GradientTransformation]] = {
@@ -86,16 +86,7 @@ class FitConfig:
 
 
 def _number(where: str, value: Any, *, positive=False, nonneg=False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FitConfigError(f"{where} must be a number, got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise FitConfigError(f"{where} must be finite, got {value}.")
-    if positive and value <= 0:
-        raise FitConfigError(f"{where} must be > 0, got {value}.")
-    if nonneg and value < 0:
-        raise FitConfigError(f"{where} must be >= 0, got {value}.")
-    return value
+    return check_number(where, value, error=FitConfigError, positive=positive, nonneg=nonneg)
 
 
 def _integer(where: str, value: Any, minimum: int) -> int:

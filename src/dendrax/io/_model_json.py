@@ -9,7 +9,6 @@ how to fix it.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from ..model._selection import Location
 from ..model._stimuli import IClamp, Waveform
 from ..morphology._geometry import BranchGeometry, Geometry
 from ..solve._methods import BackwardEuler, CrankNicolson
+from ._checks import check_number
 
 FORMATS = ("neuroref-case/1",)
 METHODS = {"backward_euler": BackwardEuler, "crank_nicolson": CrankNicolson}
@@ -41,16 +41,7 @@ class ModelFileError(ValueError):
 
 
 def _number(where: str, value: Any, *, positive=False, nonneg=False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ModelFileError(f"{where} must be a number, got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ModelFileError(f"{where} must be finite, got {value}.")
-    if positive and value <= 0:
-        raise ModelFileError(f"{where} must be > 0, got {value}.")
-    if nonneg and value < 0:
-        raise ModelFileError(f"{where} must be >= 0, got {value}.")
-    return value
+    return check_number(where, value, error=ModelFileError, positive=positive, nonneg=nonneg)
 
 
 def _index(where: str, value: Any, n: int, what: str) -> int:
