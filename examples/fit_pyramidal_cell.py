@@ -540,6 +540,30 @@ def first_reaching(costs, losses, level: float):
     return None if hits.size == 0 else costs[int(hits[0])]
 
 
+MILESTONES_MV2 = (1e3, 1e2, 1e1, 1.0, 1e-1, 1e-2, 1e-3)
+
+
+def milestones(gd: dict, cma_run: dict, t_forward: float) -> list[dict]:
+    """Cost of each method to first reach each loss level (None: not reached)."""
+    rows = []
+    for level in (*MILESTONES_MV2, gd["final_loss"]):
+        n_gd = first_reaching(gd["evaluations"], gd["losses"], level)
+        t_gd = first_reaching(gd["elapsed_s"], gd["losses"], level)
+        rows.append(
+            {
+                "loss_mV2": level,
+                "gradient_evaluations": n_gd,
+                "gradient_wall_s": t_gd,
+                "gradient_simulation_equivalents": None if t_gd is None else t_gd / t_forward,
+                "cma_simulations": first_reaching(
+                    cma_run["simulations"], cma_run["best_losses"], level
+                ),
+                "cma_wall_s": first_reaching(cma_run["elapsed_s"], cma_run["best_losses"], level),
+            }
+        )
+    return rows
+
+
 def summarise(problem, settings, u0, gd, cma_run, t_forward) -> dict:
     loss_terms_jit = eqx.filter_jit(loss_terms)
 
@@ -579,6 +603,7 @@ def summarise(problem, settings, u0, gd, cma_run, t_forward) -> dict:
             "gradient_evaluation_over_forward": t_grad / t_forward,
         },
         "true_parameters": {k: float(v[0]) for k, v in problem.true_params.items()},
+        "cost_to_reach_loss": milestones(gd, cma_run, t_forward),
         "initial": describe(u0, float(forward_loss(problem.sim, problem.target, u0))),
         "gradient_descent": {
             "gradient_evaluations": n_gd,
@@ -649,19 +674,26 @@ def plot(problem: Problem, gd: dict, cma_run: dict, summary: dict, path: Path) -
     cma_time = np.asarray(cma_run["elapsed_s"])
 
     ax = fig.add_subplot(grid[1, :n_prot])
-    ax.loglog(gd_evals, gd_best, label="gradient (gradient evaluations)")
-    ax.loglog(gd_time / t_forward, gd_best, ls="--", label="gradient (wall time / forward time)")
-    ax.loglog(cma_sims, cma_best, label="CMA-ES (simulations)")
+    ax.loglog(gd_evals, gd_best, color="C0", label="gradient (gradient evaluations)")
+    ax.loglog(
+        gd_time / t_forward,
+        gd_best,
+        color="C0",
+        ls="--",
+        label="gradient (wall time / forward time)",
+    )
+    ax.loglog(cma_sims, cma_best, color="C1", label="CMA-ES (simulations)")
     ax.axhline(gd["final_loss"], color="grey", lw=0.8, ls=":")
     ax.set_xlabel("simulations (one = the 3 protocols)")
     ax.set_ylabel("best loss so far (mV²)")
     ax.legend(frameon=False, fontsize="small")
 
     ax = fig.add_subplot(grid[1, n_prot:])
-    ax.loglog(gd_time, gd_best, label="gradient (Adam, then L-BFGS)")
+    ax.loglog(gd_time, gd_best, color="C0", label="gradient (Adam, then L-BFGS)")
     ax.loglog(
         cma_time,
         cma_best,
+        color="C1",
         label=f"CMA-ES (population {cma_run['popsize']}, batched by {cma_run['batching']})",
     )
     ax.axhline(gd["final_loss"], color="grey", lw=0.8, ls=":")
