@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -20,3 +21,10 @@ def check_number(
     if nonneg and value < 0:
         raise error(f"{where} must be >= 0, got {value}.")
     return value
+
+
+def check_unknown(where: str, data: Mapping, allowed, *, error: type[Exception]) -> None:
+    """Raise ``error`` listing the fields of ``data`` that are not in ``allowed``."""
+    extra = sorted(set(data) - set(allowed))
+    if extra:
+        raise error(f"{where}: unknown field(s) {extra}; allowed fields are {sorted(allowed)}.")

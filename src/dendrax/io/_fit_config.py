@@ -33,7 +33,7 @@ from ..model._trainable import (
     Trainable,
 )
 from ..train._transforms import Identity, Sigmoid, Softplus, Transform
-from ._checks import check_number
+from ._checks import check_number, check_unknown
 
 FIT_FORMATS = ("dendrax-fit/1",)
 OPTIMIZERS: dict[str, Callable[..., optax.GradientTransformation]] = {
@@ -96,11 +96,7 @@ def _integer(where: str, value: Any, minimum: int) -> int:
 
 
 def _unknown(where: str, data: Mapping, allowed) -> None:
-    extra = sorted(set(data) - set(allowed))
-    if extra:
-        raise FitConfigError(
-            f"{where}: unknown field(s) {extra}; allowed fields are {sorted(allowed)}."
-        )
+    check_unknown(where, data, allowed, error=FitConfigError)
 
 
 def _selection(where: str, value: Any, cell: Cell) -> Selection:

@@ -21,7 +21,7 @@ from ..model._selection import Location
 from ..model._stimuli import IClamp, Waveform
 from ..morphology._geometry import BranchGeometry, Geometry
 from ..solve._methods import BackwardEuler, CrankNicolson
-from ._checks import check_number
+from ._checks import check_number, check_unknown
 
 FORMATS = ("neuroref-case/1",)
 METHODS = {"backward_euler": BackwardEuler, "crank_nicolson": CrankNicolson}
@@ -62,11 +62,7 @@ def _x(where: str, value: Any) -> float:
 
 
 def _unknown(where: str, data: Mapping, allowed) -> None:
-    extra = sorted(set(data) - set(allowed))
-    if extra:
-        raise ModelFileError(
-            f"{where}: unknown field(s) {extra}; allowed fields are {sorted(allowed)}."
-        )
+    check_unknown(where, data, allowed, error=ModelFileError)
 
 
 def _branch(k: int, b: Any, n_prev: int) -> tuple[BranchGeometry, dict]:
