@@ -35,8 +35,6 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import jax.numpy as jnp
-
 from ._fastmath import exp
 
 Array = Any
