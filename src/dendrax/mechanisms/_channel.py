@@ -35,6 +35,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import jax.numpy as jnp
+
 from ._fastmath import exp
 
 Array = Any
