@@ -37,8 +37,6 @@ from typing import Any, ClassVar
 
 import jax.numpy as jnp
 
-from ._fastmath import exp
-
 Array = Any
 
 
@@ -123,5 +121,5 @@ class Channel:
         out = {}
         for s in self.states:
             inf, tau = g[s]
-            out[s] = states[s] + (1.0 - exp(-dt / tau)) * (inf - states[s])
+            out[s] = states[s] + (1.0 - jnp.exp(-dt / tau)) * (inf - states[s])
         return out
