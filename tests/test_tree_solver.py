@@ -126,7 +126,7 @@ def test_forward_mode_matches_dense(solver):
 
 
 def test_sequential_vmap_rule_solves_every_batch_layout():
-    """HinesSequential's vmap rule (B trees as one forest) for every batching combination."""
+    """A vmapped HinesSequential solve for every batching combination (also a vmap over Systems)."""
     solver = HinesSequential()
     parent, g, d, b = random_tree(25, 7)
     sched = jnp.asarray(schedule(solver, parent))

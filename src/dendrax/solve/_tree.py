@@ -151,8 +151,7 @@ def make_schedule(solver: TreeSolver, parent: np.ndarray) -> np.ndarray:
     """The precomputed schedule of a solver for the tree ``parent`` (-1 marks the root).
 
     HinesSequential: ``(2, n)``: the topological order, and for every position ``k`` of that
-    order the position of its parent (``< k``; the root, at position 0, points at itself).
-    HinesLevels: the row table.
+    order the position of its parent (``< k``). HinesLevels: the row table.
     """
     parent = np.asarray(parent)
     order = topological_order(parent)
@@ -160,28 +159,19 @@ def make_schedule(solver: TreeSolver, parent: np.ndarray) -> np.ndarray:
         return row_table(parent, solver.width)
     position = np.empty_like(order)
     position[order] = np.arange(order.size, dtype=order.dtype)
-    parent_pos = np.where(parent[order] >= 0, position[np.maximum(parent[order], 0)], 0)
+    parent_pos = position[np.maximum(parent[order], 0)]
     return np.stack([order, parent_pos]).astype(np.int32)
 
 
 # --- sequential ------------------------------------------------------------------------------
 
 
-@jax.custom_batching.custom_vmap
 def _sequential(d, g, b, schedule):
-    """Node-by-node elimination of a forest given in topological positions.
-
-    ``schedule = (order, parent_pos)``: position ``k`` holds node ``order[k]``; its parent sits
-    at ``parent_pos[k] < k``, and every root points at itself. Each loop body touches a few
-    scalars only, so XLA's CPU backend compiles the loop natively (~7 ns per node and sweep).
-    """
+    # Work in topological positions so that the loop bodies index directly: position k holds
+    # node order[k], and its parent sits at position parent_pos[k] < k.
     n = d.shape[0]
-    if schedule.shape[1] == 1:  # a single node: nothing to eliminate
-        return b / d
     order, parent_pos = schedule[0], schedule[1]
     d, g, b = d[order], g[order], b[order]
-    positions = jnp.arange(n, dtype=parent_pos.dtype)
-    g = jnp.where(parent_pos == positions, 0.0, g)  # roots: no edge, eliminated into themselves
 
     def eliminate(k, carry):
         dd, bb = carry
@@ -190,45 +180,15 @@ def _sequential(d, g, b, schedule):
         f = g[i] / dd[i]
         return dd.at[p].add(-f * g[i]), bb.at[p].add(f * bb[i])
 
-    dd, bb = jax.lax.fori_loop(0, n, eliminate, (d, b))
-    # Back substitution x_k = bb_k/dd_k + (g_k/dd_k) x_parent, with the divisions vectorised;
-    # a root's x is its b_scaled (g_scaled is 0 there).
+    dd, bb = jax.lax.fori_loop(0, n - 1, eliminate, (d, b))
+    # Back substitution x_k = bb_k/dd_k + (g_k/dd_k) x_parent, with the divisions vectorised.
     b_scaled, g_scaled = bb / dd, g / dd
 
     def substitute(k, x):
         return x.at[k].set(b_scaled[k] + g_scaled[k] * x[parent_pos[k]])
 
-    x = jax.lax.fori_loop(0, n, substitute, b_scaled)
+    x = jax.lax.fori_loop(1, n, substitute, b_scaled)
     return jnp.zeros_like(x).at[order].set(x)
-
-
-@_sequential.def_vmap
-def _sequential_batched(axis_size, in_batched, d, g, b, schedule):
-    """``vmap`` rule: ``B`` copies of a tree are solved as one forest of ``B * n`` nodes.
-
-    A plainly vmapped loop would carry ``(B, n)`` arrays and touch ``B`` values per iteration,
-    which XLA's CPU backend runs one kernel launch per operation (measured ~2x slower for 100
-    compartments); the forest keeps every iteration scalar. Nested vmaps flatten recursively.
-    """
-    d, g, b, schedule = (
-        a if batched else jnp.broadcast_to(a, (axis_size,) + a.shape)
-        for a, batched in zip((d, g, b, schedule), in_batched)
-    )
-    if in_batched[3]:  # one schedule per member (a vmap over Systems): solve them one by one
-        return jax.lax.map(lambda args: _sequential(*args), (d, g, b, schedule)), True
-    schedule = schedule[0]
-    n = d.shape[1]
-    if n == 1:  # single-node trees: one division each, no loop
-        return b / d, True
-    # Position k of member m goes to k * B + m: consecutive loop iterations belong to different
-    # members and do not depend on each other, so the CPU overlaps them (measured ~15 % faster
-    # than member after member on 100 x 100 compartments).
-    member = jnp.arange(axis_size, dtype=schedule.dtype)[None, :]
-    order = schedule[0][:, None] + member * n  # (n, B): flat index into the (B, n) inputs
-    parent_pos = schedule[1][:, None] * axis_size + member
-    forest = jnp.stack([order.ravel(), parent_pos.ravel()])
-    x = _sequential(d.reshape(-1), g.reshape(-1), b.reshape(-1), forest)
-    return x.reshape(axis_size, n), True
 
 
 # --- by levels -------------------------------------------------------------------------------
