@@ -12,6 +12,7 @@ import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
 
+from ._batch import batch_map, use_cpu_cores  # noqa: E402
 from .mechanisms import HH, Channel, Pas  # noqa: E402
 from .model._cell import Cell  # noqa: E402
 from .model._compile import compile  # noqa: E402
@@ -53,6 +54,8 @@ from .train._transforms import Affine, Chain, Identity, Sigmoid, Softplus, Trans
 __version__ = "0.1.0"
 
 __all__ = [
+    "batch_map",
+    "use_cpu_cores",
     "Affine",
     "Chain",
     "Grouping",
