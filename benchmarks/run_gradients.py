@@ -15,8 +15,7 @@ that its peak RSS (``ru_maxrss``) is its own. Measured, on the CPU, float64, dt 
 4. batched throughput over gnabar values (0.5x-1.5x) of a single compartment (1,000 sets)
    and of ``cable_100`` (``--batch-100`` sets, default 1,000): Jaxley ``jax.vmap``; dendrax
    a plain ``jax.vmap`` and ``dendrax.batch_map`` over ``--devices`` CPU devices (default:
-   one per core) in chunks of ``--chunk-elements`` compartments (default 5,000: 50 members of
-   ``cable_100``; the single-compartment batch fits whole).
+   one per core), each device's share vmapped whole (or in chunks of ``--chunk``).
 
 Writes ``benchmarks/results/gradients.json`` and ``benchmarks/results/gradients.md``.
 """
@@ -63,11 +62,11 @@ def main() -> None:
     ap.add_argument("--batch-1", type=int, default=1000)
     ap.add_argument("--batch-100", type=int, default=1000)
     ap.add_argument("--devices", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--chunk", type=int, default=None, help="batch_map chunk size")
     ap.add_argument(
-        "--chunk-elements",
-        type=int,
-        default=5000,
-        help="batch_map chunk = this many compartments per vmapped chunk (cache-sized)",
+        "--reuse-grad",
+        action="store_true",
+        help="take the gradient rows from the last gradients.json, rerun only the batches",
     )
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
@@ -81,7 +80,11 @@ def main() -> None:
     single.write_text(json.dumps(models.cable(1)))
 
     out: dict = {"grad": {}, "batch": {}}
+    previous = json.loads((RESULTS / "gradients.json").read_text()) if args.reuse_grad else None
     for m in grad_models:
+        if previous is not None:
+            out["grad"][m.stem] = previous["grad"][m.stem]
+            continue
         d = run("dendrax", m, "--repeats", str(args.repeats))
         sizes = [str(s) for s in d["checkpoint_sizes"]]
         j = run("jaxley", m, "--repeats", str(args.repeats), "--checkpoint", *sizes)
@@ -89,10 +92,7 @@ def main() -> None:
     for m, b in ((single, args.batch_1), (MODELS / "cable_100.json", args.batch_100)):
         rep = ["--mode", "batch", "--batch", str(b), "--repeats", "2"]
         out["batch"][m.stem] = {s: run(s, m, *rep) for s in SIMS}
-        n_comp = json.loads(m.read_text()).get("n_compartments") or 1
-        per_device = -(-b // args.devices)
-        chunk_size = max(1, args.chunk_elements // n_comp)
-        chunk = [] if chunk_size >= per_device else ["--chunk", str(chunk_size)]
+        chunk = [] if args.chunk is None else ["--chunk", str(args.chunk)]
         out["batch"][m.stem]["dendrax_batch_map"] = run(
             "dendrax", m, *rep, "--devices", str(args.devices), *chunk
         )
