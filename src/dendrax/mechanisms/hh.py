@@ -83,15 +83,14 @@ class HH(Channel):
 
     def update(self, v, states, params, dt, celsius):
         # The default exponential Euler, written with the rate sum directly
-        # (dt / tau = dt * q10 * (alpha + beta)) and on the three gates stacked, so that XLA
-        # computes the shared exponentials of hh_rates once (measured ~20 % faster per step).
+        # (dt / tau = dt * q10 * (alpha + beta)), one gate at a time.
         q10 = hh_q10(celsius)
-        (am, bm), (ah, bh), (an, bn) = hh_rates(v)
-        alpha = jnp.stack([am, ah, an])
-        total = alpha + jnp.stack([bm, bh, bn])
-        x = jnp.stack([states["m"], states["h"], states["n"]])
-        new = x + (1.0 - jnp.exp(-dt * q10 * total)) * (alpha / total - x)
-        return {"m": new[0], "h": new[1], "n": new[2]}
+        out = {}
+        for s, (a, b) in zip(self.states, hh_rates(v)):
+            total = a + b
+            x = states[s]
+            out[s] = x + (1.0 - jnp.exp(-dt * q10 * total)) * (a / total - x)
+        return out
 
     def current(self, v, states, params, celsius):
         m, h, n = states["m"], states["h"], states["n"]
