@@ -126,20 +126,22 @@ def main() -> None:
         }
         rows.append(row)
     brows = []
-    for (name, r), how in [(x, h) for x in out["batch"].items() for h in ("vmap", "batch_map")]:
-        d, j = r["dendrax" if how == "vmap" else "dendrax_batch_map"], r["jaxley"]
-        brows.append({
-            "model": name,
-            "dendrax": how if how == "vmap" else f"batch_map {d['devices']} dev chunk {d['chunk']}",
-            "n_compartments": d["n_compartments"],
-            "batch": d["batch"],
-            "sims_per_s": (d["batch"] / d["run_s"], j["batch"] / j["run_s"]),
-            "sims_per_s_cpu": (d["batch"] / d["run_cpu_s"], j["batch"] / j["run_cpu_s"]),
-            "D_over_J": j["run_s"] / d["run_s"],
-            "D_over_J_cpu": j["run_cpu_s"] / d["run_cpu_s"],
-            "compile_s": (d["compile_s"], j["compile_s"]),
-            "load": max(d["loadavg_1min"], j["loadavg_1min"]),
-        })  # fmt: skip
+    for name, r in out["batch"].items():
+        j = r["jaxley"]
+        for d in (r["dendrax"], r["dendrax_batch_map"]):
+            how = f"batch_map {d['devices']} dev chunk {d['chunk']}" if "devices" in d else "vmap"
+            brows.append({
+                "model": name,
+                "dendrax": how,
+                "n_compartments": d["n_compartments"],
+                "batch": d["batch"],
+                "sims_per_s": (d["batch"] / d["run_s"], j["batch"] / j["run_s"]),
+                "sims_per_s_cpu": (d["batch"] / d["run_cpu_s"], j["batch"] / j["run_cpu_s"]),
+                "D_over_J": j["run_s"] / d["run_s"],
+                "D_over_J_cpu": j["run_cpu_s"] / d["run_cpu_s"],
+                "compile_s": (d["compile_s"], j["compile_s"]),
+                "load": max(d["loadavg_1min"], j["loadavg_1min"]),
+            })  # fmt: skip
 
     gf = [r["grad_over_fwd"][0] for r in rows]
     gj = [r["grad_D_over_J"] for r in rows]

@@ -91,11 +91,12 @@ def test_two_cpu_devices_share_the_batch():
         dx.use_cpu_cores(2)
         import jax, jax.numpy as jnp
         f = lambda x: jnp.cumsum(jnp.sin(x * jnp.arange(50.0)))
-        xs = jnp.linspace(0.0, 1.0, 9)
+        xs = jnp.linspace(0.0, 1.0, 10)  # 5 per device, padded to chunks of 2: 6 per device
         out = dx.batch_map(f, chunk_size=2)(xs)
         print(json.dumps({
             "devices": len(jax.devices()),
-            "used": len(out.sharding.device_set) if out.shape[0] % 2 == 0 else None,
+            "used": len(out.sharding.device_set),
+            "split": not out.sharding.is_fully_replicated,
             "max_diff": float(jnp.abs(out - jax.vmap(f)(xs)).max()),
             "shape": list(out.shape),
         }))
@@ -105,4 +106,5 @@ def test_two_cpu_devices_share_the_batch():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert p.returncode == 0, p.stderr[-2000:]
     res = json.loads(p.stdout.strip().splitlines()[-1])
-    assert res["devices"] == 2 and res["shape"] == [9, 50] and res["max_diff"] == 0.0
+    assert res["devices"] == 2 and res["shape"] == [10, 50] and res["max_diff"] == 0.0
+    assert res["used"] == 2 and res["split"], res  # the result lives in halves on both devices

@@ -125,7 +125,7 @@ def test_forward_mode_matches_dense(solver):
     np.testing.assert_allclose(jax.jacfwd(x_tree)(d), jax.jacfwd(x_dense)(d), rtol=1e-9, atol=1e-12)
 
 
-def test_sequential_vmap_rule_solves_every_batch_layout():
+def test_sequential_solve_vmapped_in_every_batch_layout():
     """A vmapped HinesSequential solve for every batching combination (also a vmap over Systems)."""
     solver = HinesSequential()
     parent, g, d, b = random_tree(25, 7)

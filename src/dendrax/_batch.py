@@ -115,11 +115,14 @@ def batch_map(
             per_device = math.ceil(per_device / chunk_size) * chunk_size
         padded = per_device * len(devs)
 
-        def pad(leaf):
-            extra = jnp.repeat(leaf[-1:], padded - size, axis=0)
-            return jnp.concatenate([leaf, extra]) if padded > size else leaf
+        if padded > size:
 
-        args = tuple(jax.tree_util.tree_map(pad, a) if ax == 0 else a for a, ax in zip(args, axes))
+            def pad(leaf):
+                return jnp.concatenate([leaf, jnp.repeat(leaf[-1:], padded - size, axis=0)])
+
+            args = tuple(
+                jax.tree_util.tree_map(pad, a) if ax == 0 else a for a, ax in zip(args, axes)
+            )
 
         def share(*local):
             if chunk_size is None:
