@@ -42,7 +42,6 @@ def main() -> None:
     system = dx.compile(cell, **opts)
     T = dx.Trainable
     pm = dx.ParameterMap(
-        cell,
         system,
         [T("gnabar", (dx.HH, "gnabar")), T("gkbar", (dx.HH, "gkbar")), T("gl", (dx.HH, "gl"))],
     )

@@ -55,7 +55,6 @@ def measure(levels: int, ncomp: int, tstop_ms: float, dt_ms: float, max_gb: floa
     system = dx.compile(cell, dt_ms=dt_ms, t_stop_ms=tstop_ms)
     T = dx.Trainable
     pm = dx.ParameterMap(
-        cell,
         system,
         [
             T("gnabar", (dx.HH, "gnabar"), transform=dx.Sigmoid(0.01, 0.5)),

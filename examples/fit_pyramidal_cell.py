@@ -245,7 +245,7 @@ def protocol_currents(system: dx.System, sites: dict, settings: Settings) -> np.
 def build_problem(settings: Settings) -> Problem:
     cell, sites = build_cell(settings)
     system = dx.compile(cell, dt_ms=settings.dt_ms, t_stop_ms=settings.t_stop_ms)
-    pmap = dx.ParameterMap(cell, system, trainables())
+    pmap = dx.ParameterMap(system, trainables())
     true_params = pmap.init()  # the model's values: the true ones
     sim = Simulator(
         system=system,

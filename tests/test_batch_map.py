@@ -23,7 +23,7 @@ def sweep():
     cell.stimulate(dx.IClamp(delay_ms=1.0, dur_ms=3.0, amp_nA=0.05), at=(0, 0.0))
     cell.record("v", at=(0, 1.0), key="v")
     system = dx.compile(cell, dt_ms=0.025, t_stop_ms=8.0)
-    pm = dx.ParameterMap(cell, system, [dx.Trainable("gnabar", (dx.HH, "gnabar"))])
+    pm = dx.ParameterMap(system, [dx.Trainable("gnabar", (dx.HH, "gnabar"))])
     base = pm.init()
     batch = {"gnabar": base["gnabar"][None, :] * jnp.linspace(0.6, 1.4, 7)[:, None]}
     return system, pm, batch

@@ -22,7 +22,6 @@ def test_fit_recovers_known_conductances():
     system = dx.compile(cell, dt_ms=0.05, t_stop_ms=10.0)
     target = dx.simulate(system)["v"]  # gkbar = 0.036, gl = 0.0003 S/cm²
     pm = dx.ParameterMap(
-        cell,
         system,
         [
             dx.Trainable("gk", (dx.HH, "gkbar"), init=0.05, transform=dx.Sigmoid(0.01, 0.1)),
@@ -100,7 +99,7 @@ def test_diverging_simulation_raises_with_the_values():
     system = dx.compile(cell, dt_ms=0.05, t_stop_ms=3.0)
     # an unbounded capacitance, started negative in the dendrite: the simulation blows up
     pm = dx.ParameterMap(
-        cell, system, [dx.Trainable("cm", "cm", sharing=dx.PerRegion(), init=[-1, 1])]
+        system, [dx.Trainable("cm", "cm", sharing=dx.PerRegion(), init=[-1, 1])]
     )
 
     def loss(p):

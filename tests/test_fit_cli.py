@@ -205,12 +205,12 @@ def test_target_on_another_grid_is_interpolated(tmp_path):
 
 def test_fitted_model_refuses_values_a_model_file_cannot_hold(model_cell):
     system = dx.compile(model_cell, dt_ms=0.05, t_stop_ms=0.1)
-    per_comp = dx.ParameterMap(model_cell, system,
+    per_comp = dx.ParameterMap(system,
                                [dx.Trainable("cm", "cm", sharing=dx.PerCompartment())])  # fmt: skip
     with pytest.raises(ValueError, match="per branch"):
         fitted_model_dict(MODEL, model_cell, system, per_comp, {"cm": np.arange(6.0) + 1})
     one = dx.Selection(np.array([1]))
-    part = dx.ParameterMap(model_cell, system, [dx.Trainable("cm", "cm", where=one)])
+    part = dx.ParameterMap(system, [dx.Trainable("cm", "cm", where=one)])
     with pytest.raises(ValueError, match="part of branch 1"):
         fitted_model_dict(MODEL, model_cell, system, part, {"cm": np.array([2.0])})
     same = fitted_model_dict(MODEL, model_cell, system, per_comp, {"cm": np.full(6, 2.0)})

@@ -17,7 +17,7 @@ from conftest import branched_cell
 from jax.flatten_util import ravel_pytree
 
 import dendrax as dx
-from dendrax.solve._step import initial_state
+from dendrax.solve._state import initial_state
 
 T = dx.Trainable
 KEYS = ("v_soma", "v_tip", "v_basal", "v_side")
@@ -64,7 +64,7 @@ def make_loss(dtype, bounded=False):
     the stimulus current, dv (mV) shifts the initial voltages."""
     cell = mixed_cell()
     system = dx.compile(cell, dt_ms=0.025, t_stop_ms=8.0, dtype=dtype)
-    pm = dx.ParameterMap(cell, system, trainables(cell, bounded))
+    pm = dx.ParameterMap(system, trainables(cell, bounded))
     p0 = pm.to_unconstrained(pm.init()) if bounded else pm.init()
     x0, unravel = ravel_pytree(p0)
     current = system.stimuli.current_nA
@@ -196,7 +196,7 @@ def test_gradients_finite_across_transform_bounds_float64(f64):
     derivatives are finite, see test_trainable.py)."""
     cell = mixed_cell()
     system = dx.compile(cell, dt_ms=0.025, t_stop_ms=0.1)
-    pm = dx.ParameterMap(cell, system, trainables(cell, bounded=True))
+    pm = dx.ParameterMap(system, trainables(cell, bounded=True))
     u0, unravel = ravel_pytree(pm.to_unconstrained(pm.init()))
     bounded = np.concatenate(
         [np.full(e.n_values, e.name not in ("ena", "e_pas")) for e in pm.entries]
@@ -268,7 +268,6 @@ def test_bundled_demo_cell_gradients_finite_across_bounds(dtype):
     cell = demo_cell()
     system = dx.compile(cell, dt_ms=0.025, t_stop_ms=10.0, dtype=dtype)
     pm = dx.ParameterMap(
-        cell,
         system,
         [
             T("gnabar", (dx.HH, "gnabar"), sharing=dx.PerRegion(),

@@ -30,7 +30,6 @@ def comps_of(cell, **kw):
 def test_init_from_model_and_group_names(mixed):
     cell, system = mixed
     pm = dx.ParameterMap(
-        cell,
         system,
         [
             T("gna", (dx.HH, "gnabar")),
@@ -63,7 +62,6 @@ def test_apply_sets_each_sharing_kind(mixed):
     apical, basal = comps_of(cell, kind="apical"), comps_of(cell, kind="basal")
     groups = dx.Grouping((cell.select(branches=[1, 3]), cell.select(branches=[4, 5])))
     pm = dx.ParameterMap(
-        cell,
         system,
         [
             T("e_pas", (dx.Pas, "e"), sharing=dx.PerRegion(), init=[-70.0, -60.0]),
@@ -101,7 +99,7 @@ def test_apply_sets_each_sharing_kind(mixed):
 def test_given_init_and_channel_instance_quantity(mixed):
     cell, system = mixed
     pm = dx.ParameterMap(
-        cell, system, [T("gk", (dx.HH(), "gkbar"), init=0.05, transform=dx.Softplus())]
+        system, [T("gk", (dx.HH(), "gkbar"), init=0.05, transform=dx.Softplus())]
     )
     np.testing.assert_allclose(pm.init()["gk"], [0.05])
 
@@ -128,7 +126,7 @@ def test_given_init_and_channel_instance_quantity(mixed):
 def test_errors_name_the_trainable_and_the_fix(mixed, trainables, error, match):
     cell, system = mixed
     with pytest.raises(error, match=match):
-        dx.ParameterMap(cell, system, trainables)
+        dx.ParameterMap(system, trainables)
 
 
 def test_grouping_errors(mixed):
@@ -142,15 +140,15 @@ def test_grouping_errors(mixed):
     ]
     for sharing, match in cases:
         with pytest.raises((ValueError, TypeError), match=match):
-            dx.ParameterMap(cell, system, [T("g", (dx.Pas, "g"), sharing=sharing)])
+            dx.ParameterMap(system, [T("g", (dx.Pas, "g"), sharing=sharing)])
     empty = dx.Selection(np.array([], dtype=np.int64))
     with pytest.raises(ValueError, match="empty"):
-        dx.ParameterMap(cell, system, [T("c", "cm", where=empty)])
+        dx.ParameterMap(system, [T("c", "cm", where=empty)])
 
 
 def test_apply_errors(mixed):
     cell, system = mixed
-    pm = dx.ParameterMap(cell, system, [T("cm", "cm", sharing=dx.PerRegion())])
+    pm = dx.ParameterMap(system, [T("cm", "cm", sharing=dx.PerRegion())])
     with pytest.raises(KeyError, match="lacks"):
         pm.apply(system, {})
     with pytest.raises(ValueError, match="expected \\(3,\\)"):
@@ -162,7 +160,6 @@ def test_apply_errors(mixed):
 def test_unconstrained_round_trip_passes_other_keys(mixed):
     cell, system = mixed
     pm = dx.ParameterMap(
-        cell,
         system,
         [
             T("g", (dx.Pas, "g"), transform=dx.Sigmoid(1e-5, 1e-3)),
@@ -182,7 +179,7 @@ def test_jit_and_vmap_without_recompiling(mixed):
     of parameter sets under vmap equals the single runs."""
     cell, _ = mixed
     system = dx.compile(cell, dt_ms=0.025, t_stop_ms=3.0)
-    pm = dx.ParameterMap(cell, system, [T("gna", (dx.HH, "gnabar")), T("Ra", "Ra")])
+    pm = dx.ParameterMap(system, [T("gna", (dx.HH, "gnabar")), T("Ra", "Ra")])
     traces = []
 
     @jax.jit
@@ -205,7 +202,7 @@ def test_jit_and_vmap_without_recompiling(mixed):
 
 def test_parameter_map_is_a_pytree_argument(mixed):
     cell, system = mixed
-    pm = dx.ParameterMap(cell, system, [T("cm", "cm", sharing=dx.PerBranch())])
+    pm = dx.ParameterMap(system, [T("cm", "cm", sharing=dx.PerBranch())])
     f = jax.jit(lambda pm, s, p: pm.apply(s, p).cm_uF_cm2)
     np.testing.assert_array_equal(
         f(pm, system, {"cm": jnp.arange(6.0)}), cell.geometry.branch_of_compartment()

@@ -13,31 +13,29 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from ._batch import batch_map, use_cpu_cores  # noqa: E402
-from .mechanisms import HH, Channel, Pas  # noqa: E402
+from .mechanisms import (  # noqa: E402
+    HH,
+    Channel,
+    Mechanism,
+    MechanismRegistry,
+    Pas,
+    PointMechanism,
+)
 from .model._cell import Cell  # noqa: E402
 from .model._compile import compile  # noqa: E402
-from .model._selection import Location, Selection  # noqa: E402
-from .model._stimuli import IClamp, Waveform  # noqa: E402
-from .model._system import System  # noqa: E402
-from .model._trainable import (  # noqa: E402
-    Grouping,
-    ParameterMap,
-    PerBranch,
-    PerCompartment,
-    PerRegion,
-    Shared,
-    Trainable,
-)
+from .model._stimuli import CurrentInput, IClamp, Waveform  # noqa: E402
 from .morphology import BranchGeometry, Geometry  # noqa: E402
 from .morphology._discretize import DLambda, MaxLength, NComp  # noqa: E402
 from .morphology._import3d import NeuronImport3d  # noqa: E402
 from .morphology._morphology import Morphology, read_swc  # noqa: E402
 from .morphology._reference import ReferenceConversion  # noqa: E402
+from .morphology._selection import Location, Region, Selection  # noqa: E402
 from .morphology._swc import SWCError  # noqa: E402
 from .solve._methods import BackwardEuler, CrankNicolson  # noqa: E402
 from .solve._simulate import Result, simulate  # noqa: E402
-from .solve._step import State  # noqa: E402
-from .solve._tree import HinesLevels, HinesSequential  # noqa: E402
+from .solve._state import State, initial_state  # noqa: E402
+from .solve._system import System  # noqa: E402
+from .solve._tree import AbstractTreeSolver, HinesLevels, HinesSequential  # noqa: E402
 from .train._divergence import SimulationDiverged, check_finite  # noqa: E402
 from .train._fit import FitResult, fit  # noqa: E402
 from .train._losses import (  # noqa: E402
@@ -49,11 +47,31 @@ from .train._losses import (  # noqa: E402
     window_mean,
     window_std,
 )
+from .train._parameter_map import ParameterMap, Trainable  # noqa: E402
+from .train._quantities import CableParameter, MechanismParameter  # noqa: E402
+from .train._sharing import (  # noqa: E402
+    Grouping,
+    PerBranch,
+    PerCell,
+    PerCompartment,
+    PerRegion,
+    Shared,
+)
 from .train._transforms import Affine, Chain, Identity, Sigmoid, Softplus, Transform  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbstractTreeSolver",
+    "CableParameter",
+    "CurrentInput",
+    "Mechanism",
+    "MechanismParameter",
+    "MechanismRegistry",
+    "PerCell",
+    "PointMechanism",
+    "Region",
+    "initial_state",
     "batch_map",
     "use_cpu_cores",
     "Affine",

@@ -59,7 +59,7 @@ def run_fit(
     except FitConfigError as e:
         return _fail(str(e))
     try:
-        pm = dx.ParameterMap(cell, system, config.trainables)
+        pm = dx.ParameterMap(system, config.trainables)
     except (ValueError, TypeError) as e:
         return _fail(f"{config_path}: parameters: {e}")
     loss_of_traces = trace_loss(config.loss, target, t_ms)

@@ -44,8 +44,8 @@ def _simulate(args: argparse.Namespace) -> int:
             jax.block_until_ready(run(system))
             times.append(time.perf_counter() - t0)
         extra["run_s"] = float(np.median(times))
-    voltage_keys = {k for k, (kind, _, _) in zip(system.records.keys, system.records.sources)
-                    if kind == "v"}  # fmt: skip
+    is_voltage = np.asarray(system.records.is_voltage)
+    voltage_keys = {k for k, v in zip(system.records.keys, is_voltage) if v}
     arrays = traces_to_arrays(np.asarray(result.t), result.traces, voltage_keys, extra)
     try:
         dx.check_finite({k: arrays[k] for k in result.keys()}, arrays["t"])

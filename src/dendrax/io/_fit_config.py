@@ -20,18 +20,12 @@ from typing import Any
 import numpy as np
 import optax
 
-from ..mechanisms import REGISTRY
+from ..mechanisms import DEFAULT_REGISTRY, MechanismRegistry
 from ..model._cell import Cell
-from ..model._selection import Selection
-from ..model._trainable import (
-    CABLE_QUANTITIES,
-    Grouping,
-    PerBranch,
-    PerCompartment,
-    PerRegion,
-    Shared,
-    Trainable,
-)
+from ..morphology._selection import Selection
+from ..train._parameter_map import Trainable
+from ..train._quantities import CABLE_QUANTITIES, CableParameter, MechanismParameter
+from ..train._sharing import Grouping, PerBranch, PerCompartment, PerRegion, Shared
 from ..train._transforms import Identity, Sigmoid, Softplus, Transform
 from ._checks import check_number, check_unknown
 
@@ -125,25 +119,27 @@ def _selection(where: str, value: Any, cell: Cell) -> Selection:
     )
 
 
-def _quantity(where: str, value: Any) -> tuple[str | tuple, bool]:
+def _quantity(
+    where: str, value: Any, registry: MechanismRegistry
+) -> tuple[CableParameter | MechanismParameter, bool]:
     """The Trainable quantity and whether it must stay positive."""
     if not isinstance(value, str):
         raise FitConfigError(f'{where} must be a string such as "hh.gnabar" or "cm".')
     if value in CABLE_QUANTITIES:
-        return value, True
+        return CableParameter(value), True
     mech, _, param = value.partition(".")
-    if not param or mech not in REGISTRY:
+    if not param or mech not in registry:
         raise FitConfigError(
             f"{where}={value!r}: use one of {sorted(CABLE_QUANTITIES)} or "
-            f'"<mechanism>.<parameter>" with a mechanism among {sorted(REGISTRY)}.'
+            f'"<mechanism>.<parameter>" with a mechanism among {sorted(registry)}.'
         )
-    ctype = REGISTRY[mech]
+    ctype = registry[mech]
     if param not in ctype.parameters:
         raise FitConfigError(
             f"{where}={value!r}: {mech} has no parameter {param!r}; its parameters are "
             f"{sorted(ctype.parameters)}."
         )
-    return (ctype, param), "S/cm" in ctype.parameters[param][1]
+    return MechanismParameter(ctype, param), "S/cm" in ctype.parameters[param][1]
 
 
 def _bounds(where: str, value: Any, positive: bool) -> Transform:
@@ -162,13 +158,13 @@ def _bounds(where: str, value: Any, positive: bool) -> Transform:
     raise FitConfigError(f'{where}={value!r}: use [lower, upper], {{"lower": value}} or "none".')
 
 
-def _trainable(where: str, entry: Any, cell: Cell) -> Trainable:
+def _trainable(where: str, entry: Any, cell: Cell, registry: MechanismRegistry) -> Trainable:
     if not isinstance(entry, Mapping):
         raise FitConfigError(f"{where} must be an object.")
     _unknown(where, entry, _PARAM)
     if "quantity" not in entry:
         raise FitConfigError(f"{where} lacks the field 'quantity' (e.g. \"hh.gnabar\").")
-    quantity, positive = _quantity(f"{where}.quantity", entry["quantity"])
+    quantity, positive = _quantity(f"{where}.quantity", entry["quantity"], registry)
     selection = _selection(f"{where}.where", entry.get("where"), cell)
     raw = entry.get("sharing", "shared")
     sharing: Any
@@ -189,7 +185,7 @@ def _trainable(where: str, entry: Any, cell: Cell) -> Trainable:
         raise FitConfigError(
             f'{where}.sharing={raw!r}: use one of {sorted(SHARING)} or {{"groups": [...]}}.'
         )
-    if isinstance(sharing, PerCompartment) and quantity != "radius":
+    if isinstance(sharing, PerCompartment) and quantity != CableParameter("radius"):
         raise FitConfigError(
             f'{where}.sharing="compartment": model files store {entry["quantity"]} per branch, '
             'so the fitted values could not be written back; use "branch" (only radius may be '
@@ -260,7 +256,9 @@ def _optimizer(where: str, value: Any) -> tuple[optax.GradientTransformation, di
     return opt, dict(spec)
 
 
-def fit_config_from_dict(data: Any, cell: Cell, keys: list[str]) -> FitConfig:
+def fit_config_from_dict(
+    data: Any, cell: Cell, keys: list[str], registry: MechanismRegistry = DEFAULT_REGISTRY
+) -> FitConfig:
     """Check a parsed FIT.json against the model's ``cell`` and the recording ``keys`` that both
     the model and the target have; build the trainables, loss terms and optimiser."""
     if not isinstance(data, Mapping):
@@ -275,7 +273,9 @@ def fit_config_from_dict(data: Any, cell: Cell, keys: list[str]) -> FitConfig:
             "parameters must be a non-empty list of trainable parameters, e.g. "
             '[{"quantity": "hh.gnabar", "where": "soma", "bounds": [0.01, 0.5]}].'
         )
-    trainables = tuple(_trainable(f"parameters[{i}]", p, cell) for i, p in enumerate(params))
+    trainables = tuple(
+        _trainable(f"parameters[{i}]", p, cell, registry) for i, p in enumerate(params)
+    )
     names = [t.name for t in trainables]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -309,7 +309,12 @@ def fit_config_from_dict(data: Any, cell: Cell, keys: list[str]) -> FitConfig:
     return FitConfig(trainables, terms, optimizer, spec, steps, patience, min_delta, levels)
 
 
-def load_fit_config(path: str | os.PathLike, cell: Cell, keys: list[str]) -> FitConfig:
+def load_fit_config(
+    path: str | os.PathLike,
+    cell: Cell,
+    keys: list[str],
+    registry: MechanismRegistry = DEFAULT_REGISTRY,
+) -> FitConfig:
     """Read FIT.json; see :func:`fit_config_from_dict`."""
     try:
         with open(path) as f:
@@ -318,7 +323,7 @@ def load_fit_config(path: str | os.PathLike, cell: Cell, keys: list[str]) -> Fit
         raise FitConfigError(f"Fit configuration {str(path)!r} does not exist.") from None
     except json.JSONDecodeError as e:
         raise FitConfigError(f"{path}: not valid JSON ({e}).") from None
-    return fit_config_from_dict(data, cell, keys)
+    return fit_config_from_dict(data, cell, keys, registry)
 
 
 def load_target(path: str | os.PathLike, t_ms: np.ndarray) -> dict[str, np.ndarray]:

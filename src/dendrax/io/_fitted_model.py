@@ -5,12 +5,14 @@ model format stores ``Ra_ohm_cm``, ``cm_uF_cm2``, ``length_um`` and mechanism pa
 branch and ``diam_um`` per compartment, so a trained quantity must be uniform within every
 branch it touches (except the diameter) and must cover whole branches. ``dendrax fit`` only
 accepts such trainables; from Python, a :class:`dendrax.ParameterMap` with per-compartment
-values of another quantity is refused here with an error that says so.
+values of another quantity is refused here with an error that says so. Writing dispatches on
+the quantity's type (one writer per kind of quantity).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -18,16 +20,47 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..model._cell import Cell
-from ..model._system import System
-from ..model._trainable import ParameterMap
+from ..solve._system import System
+from ..train._parameter_map import ParameterMap
+from ..train._quantities import CableParameter, MechanismParameter, Quantity
 
-# System field -> (branch field of the model file, per compartment?)
-_CABLE_FIELDS = {
-    "cm_uF_cm2": ("cm_uF_cm2", False),
-    "Ra_ohm_cm": ("Ra_ohm_cm", False),
-    "diam_um": ("diam_um", True),
-    "length_um": ("length_um", False),
-}
+
+@functools.singledispatch
+def _write(quantity: Quantity, branch: dict, values: np.ndarray, name: str, b: int) -> None:
+    """Write branch ``b``'s fitted ``values`` (one per compartment, in the System field's
+    units) into the model's branch dict."""
+    raise ValueError(
+        f"Trainable {name!r}: {quantity.describe()} cannot be stored in a version-1 model file."
+    )
+
+
+def _uniform(values: np.ndarray, name: str, branch_index: int, field: str) -> float:
+    if np.ptp(values) > 0:
+        raise ValueError(
+            f"Trainable {name!r} has different values inside branch {branch_index}; a model file "
+            f"stores {field} per branch. Share it per branch (or coarser) to save it."
+        )
+    return float(values[0])
+
+
+@_write.register
+def _(quantity: CableParameter, branch: dict, values: np.ndarray, name: str, b: int) -> None:
+    field = quantity.field
+    if field == "diam_um":
+        branch["diam_um"] = [float(x) for x in values]
+    elif field == "length_um":
+        branch["length_um"] = _uniform(values, name, b, field) * values.size
+    else:
+        branch[field] = _uniform(values, name, b, field)
+
+
+@_write.register
+def _(
+    quantity: MechanismParameter, branch: dict, values: np.ndarray, name: str, b: int
+) -> None:
+    value = _uniform(values, name, b, quantity.parameter)
+    mechanisms = branch.setdefault("mechanisms", {})
+    mechanisms.setdefault(quantity.mechanism.name, {})[quantity.parameter] = value
 
 
 def fitted_model_dict(
@@ -46,42 +79,19 @@ def fitted_model_dict(
     offsets = cell.geometry.offsets
     ncomp = cell.geometry.ncomp
     for e in parameter_map.entries:
-        leaf = np.asarray(e.getter(fitted), dtype=np.float64)
+        leaf = np.asarray(e.getter(fitted), dtype=np.float64)  # the System field's units
         positions = np.asarray(e.positions)
-        if e.leaf[0] == "cable":
-            comps = positions
-            field, per_comp = _CABLE_FIELDS[e.leaf[1]]
-            mechanism = None
-        else:
-            group = system.mechanisms[e.leaf[0]]
-            comps = np.asarray(group.compartments)[positions]
-            field, per_comp = e.leaf[1], False
-            mechanism = group.channel_type.name
+        comps = np.asarray(e.compartments)
         values = np.zeros(cell.n_compartments)
         values[comps] = leaf[positions]
-        for b in np.unique(branch_of[comps]):
-            b = int(b)
+        for b in np.unique(branch_of[comps]).tolist():
             idx = np.arange(offsets[b], offsets[b] + ncomp[b])
             if not np.all(np.isin(idx, comps)):
                 raise ValueError(
                     f"Trainable {e.name!r} covers part of branch {b} only; a model file stores "
                     "one value per branch. Select whole branches (regions or branch indices)."
                 )
-            v = values[idx]
-            if not per_comp and np.ptp(v) > 0:
-                raise ValueError(
-                    f"Trainable {e.name!r} has different values inside branch {b}; a model file "
-                    f"stores {field} per branch. Share it per branch (or coarser) to save it."
-                )
-            branch = out["branches"][b]
-            if mechanism is not None:
-                branch.setdefault("mechanisms", {}).setdefault(mechanism, {})[field] = float(v[0])
-            elif field == "diam_um":
-                branch["diam_um"] = [float(x) for x in v]
-            elif field == "length_um":
-                branch["length_um"] = float(v[0] * ncomp[b])
-            else:
-                branch[field] = float(v[0])
+            _write(e.quantity, out["branches"][b], values[idx], e.name, b)
     return out
 
 

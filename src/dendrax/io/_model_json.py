@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..mechanisms import REGISTRY
+from ..mechanisms import DEFAULT_REGISTRY, MechanismRegistry
 from ..model._cell import Cell
-from ..model._selection import Location
+from ..morphology._selection import Location
 from ..model._stimuli import IClamp, Waveform
 from ..morphology._geometry import BranchGeometry, Geometry
 from ..solve._methods import BackwardEuler, CrankNicolson
@@ -115,12 +115,14 @@ def _branch(k: int, b: Any, n_prev: int) -> tuple[BranchGeometry, dict]:
     return geom, props
 
 
-def _channel(where: str, name: str, values: Any):
-    if name not in REGISTRY:
+def _channel(where: str, name: str, values: Any, registry: MechanismRegistry):
+    if name not in registry:
         raise ModelFileError(
-            f"{where}: unknown mechanism {name!r}; known mechanisms are {sorted(REGISTRY)}."
+            f"{where}: unknown mechanism {name!r}; known mechanisms are {sorted(registry)}. "
+            "Pass registry=dendrax.mechanisms.DEFAULT_REGISTRY.with_mechanisms(MyChannel) for "
+            "your own."
         )
-    ctype = REGISTRY[name]
+    ctype = registry[name]
     if not isinstance(values, Mapping):
         raise ModelFileError(f"{where}.{name} must be an object of parameter values.")
     _unknown(f"{where}.{name}", values, ctype.parameters)
@@ -128,11 +130,14 @@ def _channel(where: str, name: str, values: Any):
     return ctype(**checked)
 
 
-def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
+def model_from_dict(
+    data: Mapping, registry: MechanismRegistry = DEFAULT_REGISTRY
+) -> tuple[Cell, dict]:
     """Build a :class:`Cell` and the keyword arguments of :func:`dendrax.compile` from a model.
 
     Returns ``(cell, options)`` where ``options`` holds dt_ms, t_stop_ms, method, v_init_mV and
-    celsius.
+    celsius. ``registry`` maps the file's mechanism names to classes (default: the built-in
+    ones; extend it with ``registry.with_mechanisms(...)``).
     """
     if not isinstance(data, Mapping):
         raise ModelFileError("A model file must hold a JSON object at the top level.")
@@ -170,7 +175,7 @@ def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
         if not isinstance(p["mechanisms"], Mapping):
             raise ModelFileError(f"branches[{k}].mechanisms must be an object.")
         for mname, values in p["mechanisms"].items():
-            cell.insert(_channel(f"branches[{k}].mechanisms", mname, values), where=sel)
+            cell.insert(_channel(f"branches[{k}].mechanisms", mname, values, registry), where=sel)
     nb = len(branches)
     for s_i, s in enumerate(data.get("stimuli", [])):
         where = f"stimuli[{s_i}]"
@@ -219,7 +224,7 @@ def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
             raise ModelFileError(f"{where}.var must be 'v' or a mechanism state name.")
         mech = r.get("mechanism")
         if mech is None and var != "v":
-            mech = _state_owner(where, var)
+            mech = _state_owner(where, var, registry)
         try:
             cell.record(var, at=loc, key=key, mechanism=mech)
         except ValueError as e:
@@ -234,12 +239,12 @@ def model_from_dict(data: Mapping) -> tuple[Cell, dict]:
     return cell, options
 
 
-def _state_owner(where: str, var: str) -> str | None:
-    owners = [n for n, c in REGISTRY.items() if var in c.states]
+def _state_owner(where: str, var: str, registry: MechanismRegistry) -> str | None:
+    owners = registry.owners_of_state(var)
     if not owners:
         raise ModelFileError(
             f"{where}.var={var!r} is neither 'v' nor a state of a known mechanism "
-            f"({ {n: list(c.states) for n, c in REGISTRY.items()} })."
+            f"({ {n: list(c.states) for n, c in registry.items()} })."
         )
     return owners[0] if len(owners) == 1 else None
 
@@ -258,7 +263,9 @@ def _check_comp(where: str, entry: Mapping, cell: Cell, loc: Location) -> None:
         )
 
 
-def load_model(path: str | os.PathLike) -> tuple[Cell, dict]:
+def load_model(
+    path: str | os.PathLike, registry: MechanismRegistry = DEFAULT_REGISTRY
+) -> tuple[Cell, dict]:
     """Read a JSON model file; see :func:`model_from_dict`."""
     try:
         with open(path) as f:
@@ -267,4 +274,4 @@ def load_model(path: str | os.PathLike) -> tuple[Cell, dict]:
         raise ModelFileError(f"Model file {str(path)!r} does not exist.") from None
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path}: not valid JSON ({e}).") from None
-    return model_from_dict(data)
+    return model_from_dict(data, registry)

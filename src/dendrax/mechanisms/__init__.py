@@ -1,8 +1,29 @@
-"""Membrane mechanisms: the :class:`Channel` base class and NEURON's ``hh`` and ``pas``."""
+"""Membrane mechanisms: the contract (:class:`Mechanism`, :class:`Channel` for density
+mechanisms, :class:`PointMechanism`), shared gate helpers, the immutable registry, and the
+library (NEURON's ``hh`` and ``pas``)."""
 
-from ._channel import Channel
-from .hh import HH, Pas
+from . import channels
+from ._base import NONSPECIFIC, Channel, DensityMechanism, Mechanism, PointMechanism
+from ._gates import exponential_euler, exponential_euler_rates, safe_exp, vtrap
+from ._registry import MechanismRegistry
+from .channels import HH, Pas
 
-REGISTRY: dict[str, type[Channel]] = {HH.name: HH, Pas.name: Pas}
+DEFAULT_REGISTRY = MechanismRegistry([HH, Pas])
+"""The built-in mechanisms by name; extend with ``DEFAULT_REGISTRY.with_mechanisms(...)``."""
 
-__all__ = ["Channel", "HH", "Pas", "REGISTRY"]
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "HH",
+    "NONSPECIFIC",
+    "Channel",
+    "DensityMechanism",
+    "Mechanism",
+    "MechanismRegistry",
+    "Pas",
+    "PointMechanism",
+    "channels",
+    "exponential_euler",
+    "exponential_euler_rates",
+    "safe_exp",
+    "vtrap",
+]

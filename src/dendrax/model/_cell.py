@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..mechanisms._channel import Channel
+from ..mechanisms._base import Channel, PointMechanism
 from ..morphology._geometry import BranchGeometry, Geometry
-from ._selection import Location, Selection
-from ._stimuli import IClamp, Waveform
+from ..morphology._selection import Location, Region, Selection
+from ._stimuli import CurrentInput, IClamp, Waveform
 
 DEFAULT_RA_OHM_CM = 35.4  # NEURON's default axial resistivity
 DEFAULT_CM_UF_CM2 = 1.0  # NEURON's default specific capacitance
@@ -26,8 +26,16 @@ class Insertion:
 
 @dataclasses.dataclass(frozen=True)
 class Placement:
-    stimulus: IClamp | Waveform
+    stimulus: IClamp | Waveform | CurrentInput
     compartment: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PointPlacement:
+    mechanism: PointMechanism
+    compartment: int
+    key: str
+    events: str | None  # name of the event input that drives it, or None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Cell:
         self.insertions: list[Insertion] = []
         self.placements: list[Placement] = []
         self.recordings: list[Recording] = []
+        self.points: list[PointPlacement] = []
         self.groups: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -96,55 +105,26 @@ class Cell:
             distance_um: ``(lo, hi)``; path distance from the root's centre, lo <= d <= hi (µm).
             group: name of a group made with :meth:`add_group`.
         """
-        mask = np.ones(self.n_compartments, dtype=bool)
-        parts = []
-        if kind is not None:
-            kinds = [kind] if isinstance(kind, str) else list(kind)
-            have = set(self.geometry.kinds())
-            unknown = [k for k in kinds if k not in have]
-            if unknown:
-                raise ValueError(
-                    f"select(kind={kind!r}): this cell has no region(s) {unknown}; "
-                    f"its regions are {sorted(have)}."
-                )
-            mask &= np.isin(self.geometry.kinds(), kinds)
-            parts.append(f"kind={kind}")
-        if branches is not None:
-            wanted = np.atleast_1d(np.asarray(branches, dtype=np.int64))
-            bad = wanted[(wanted < 0) | (wanted >= self.geometry.n_branches)]
-            if bad.size:
-                raise ValueError(
-                    f"select(branches=...): branch {int(bad[0])} does not exist; valid "
-                    f"branches are 0..{self.geometry.n_branches - 1}."
-                )
-            mask &= np.isin(self.geometry.branch_of_compartment(), wanted)
-            parts.append(f"branches={wanted.tolist()}")
-        if distance_um is not None:
-            lo, hi = distance_um
-            if not lo <= hi:
-                raise ValueError(f"select(distance_um={distance_um}): need lo <= hi (µm).")
-            d = self.geometry.path_distance_um()
-            mask &= (d >= lo) & (d <= hi)
-            parts.append(f"distance_um={distance_um}")
-        if group is not None:
-            if group not in self.groups:
-                raise ValueError(
-                    f"select(group={group!r}): no such group; groups are {sorted(self.groups)}. "
-                    "Create it with cell.add_group(name, selection)."
-                )
-            gmask = np.zeros(self.n_compartments, dtype=bool)
-            gmask[self.groups[group]] = True
-            mask &= gmask
-            parts.append(f"group={group}")
-        return Selection(np.flatnonzero(mask), ", ".join(parts) or "all")
+        region = Region(kind=kind, branches=branches, distance_um=distance_um, group=group)
+        mask = self.region_mask(region)
+        return Selection(np.flatnonzero(mask), region.describe())
 
     def add_group(self, name: str, where: Selection) -> None:
         """Name a selection so that model files and :meth:`select` can refer to it."""
         self.groups[name] = self._indices(where)
 
-    def _indices(self, where: Selection | str | None) -> np.ndarray:
+    def region_mask(self, region: Region) -> np.ndarray:
+        """Boolean mask of the compartments of a declarative :class:`dendrax.Region`."""
+        g = self.geometry
+        return region.mask(
+            g.kinds(), g.branch_of_compartment(), g.n_branches, g.path_distance_um(), self.groups
+        )
+
+    def _indices(self, where: Selection | Region | str | None) -> np.ndarray:
         if where is None:
             return np.arange(self.n_compartments)
+        if isinstance(where, Region):
+            return np.flatnonzero(self.region_mask(where))
         if isinstance(where, str):
             if where == "all":
                 return np.arange(self.n_compartments)
@@ -157,7 +137,8 @@ class Cell:
                 raise ValueError("The selection does not belong to this cell (index out of range).")
             return idx
         raise TypeError(
-            f"where={where!r}: expected a Selection (cell.select(...)), a region name or None."
+            f"where={where!r}: expected a Selection (cell.select(...)), a dendrax.Region, a "
+            "region name or None."
         )
 
     def compartment(self, at: Location | tuple[int, float]) -> int:
@@ -166,6 +147,11 @@ class Cell:
             at = Location(*at)
         if not isinstance(at, Location):
             raise TypeError(f"at={at!r}: expected Location(branch, x) or a (branch, x) tuple.")
+        if at.cell != 0:
+            raise ValueError(
+                f"at={at}: a Cell is one cell; Location.cell addresses the cells of a compiled "
+                "System (leave it 0 here)."
+            )
         return self.geometry.compartment_index(at.branch, at.x)
 
     # --- building ----------------------------------------------------------------------------
@@ -188,11 +174,16 @@ class Cell:
             self.cm_uF_cm2[idx] = cm_uF_cm2
         return self
 
-    def insert(self, channel: Channel, where: Selection | str | None = None) -> Cell:
+    def insert(self, channel: Channel, where: Selection | Region | str | None = None) -> Cell:
         """Insert a channel with its parameter values into a region (all if ``where`` is None).
 
         Inserting the same channel type again overrides its parameters where the regions overlap.
         """
+        if isinstance(channel, PointMechanism):
+            raise TypeError(
+                f"insert() is for density mechanisms; {type(channel).__name__} is a point "
+                "mechanism: use cell.place(mechanism, at=(branch, x))."
+            )
         if not isinstance(channel, Channel):
             raise TypeError(
                 f"insert() takes a Channel instance such as dendrax.HH(), got {channel!r}."
@@ -200,10 +191,48 @@ class Cell:
         self.insertions.append(Insertion(channel, self._indices(where)))
         return self
 
-    def stimulate(self, stimulus: IClamp | Waveform, at: Location | tuple[int, float]) -> Cell:
-        """Inject a current clamp into the compartment at ``at``. Stimuli add up."""
-        if not isinstance(stimulus, (IClamp, Waveform)):
-            raise TypeError(f"stimulate() takes an IClamp or Waveform, got {stimulus!r}.")
+    def place(
+        self,
+        mechanism: PointMechanism,
+        at: Location | tuple[int, float],
+        key: str | None = None,
+        events: str | None = None,
+    ) -> Cell:
+        """Place a point mechanism (current in nA, e.g. a synapse) in the compartment at ``at``.
+
+        Several may share a compartment; their currents add up. ``key`` names the instance
+        (for records; default ``"<name>_<k>"``); ``events`` names an event input: the summed
+        event weight per step passed as ``simulate(system, inputs={events: w})`` reaches this
+        instance's event hook (``on_event``), before the voltage step of that step.
+        """
+        if not isinstance(mechanism, PointMechanism):
+            raise TypeError(
+                f"place() takes a PointMechanism instance, got {mechanism!r}; insert density "
+                "mechanisms (channels) with cell.insert()."
+            )
+        if key is None:
+            key = f"{type(mechanism).name}_{len(self.points)}"
+        if any(p.key == key for p in self.points):
+            raise ValueError(f"place(key={key!r}): this key is already used; keys must be unique.")
+        if events is not None and (not isinstance(events, str) or not events.isidentifier()):
+            raise ValueError(
+                f"place(events={events!r}): give a name made of letters, digits and _."
+            )
+        self.points.append(PointPlacement(mechanism, self.compartment(at), key, events))
+        return self
+
+    def stimulate(
+        self, stimulus: IClamp | Waveform | CurrentInput, at: Location | tuple[int, float]
+    ) -> Cell:
+        """Inject a current clamp into the compartment at ``at``. Stimuli add up.
+
+        :class:`dendrax.CurrentInput` declares a current whose waveform is passed per call to
+        :func:`dendrax.simulate` (``inputs={name: array}``).
+        """
+        if not isinstance(stimulus, (IClamp, Waveform, CurrentInput)):
+            raise TypeError(
+                f"stimulate() takes an IClamp, Waveform or CurrentInput, got {stimulus!r}."
+            )
         self.placements.append(Placement(stimulus, self.compartment(at)))
         return self
 
@@ -217,7 +246,8 @@ class Cell:
         """Record ``"v"`` (mV) or a mechanism state (e.g. ``"m"`` of ``"hh"``) at a location.
 
         ``mechanism`` may be omitted when exactly one mechanism at that compartment has a state
-        of that name; the check happens when the cell is compiled.
+        of that name; the check happens when the cell is compiled. For a point mechanism give
+        its ``key`` (from :meth:`place`) as ``mechanism``.
         """
         comp = self.compartment(at)
         if key is None:

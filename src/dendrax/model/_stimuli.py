@@ -69,6 +69,23 @@ class Waveform:
         return np.interp(np.asarray(t_ms, dtype=np.float64), self.t_ms, self.i_nA)
 
 
+@dataclasses.dataclass(frozen=True)
+class CurrentInput:
+    """A current clamp whose waveform is given per call: ``simulate(system, inputs={name: i})``
+    with ``i`` the current (nA, depolarising) of every step, shape ``(n_steps,)``, taken as
+    the value at the step midpoint (``system.step_midpoints_ms()``). Batch with ``jax.vmap``;
+    gradients flow into it. Placing one name at several locations injects it into each."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(
+                f"CurrentInput(name={self.name!r}): give a name made of letters, digits and _ "
+                "(it is the key of simulate's inputs)."
+            )
+
+
 Stimulus = IClamp | Waveform
 
 

@@ -1,44 +1,56 @@
-"""``simulate``: the whole run as one ``lax.scan`` over time steps."""
+"""``simulate``: the whole run as one ``lax.scan`` over time steps (with multi-level gradient
+checkpointing), compiled once per System structure and cached."""
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Mapping
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from ..model._system import System
-from ._step import State, cable_constants, initial_state, step
+from ._cable import cable_constants
+from ._inputs import drive_per_step
+from ._records import in_key_order, sample
+from ._state import State, initial_state
+from ._step import step
+from ._system import System
 
 Array = jax.Array
 
 
 class Result(eqx.Module):
-    """Recorded traces: ``t`` (ms, length n_steps+1 including t=0) and one array per key.
+    """Recorded traces: ``t`` (ms, length n_steps+1 including t=0) and one column per key.
 
-    ``result["v_soma"]`` gives a trace; ``result.keys()`` lists them; ``final_state`` holds
-    the state after the last step (voltages in mV, mechanism states).
+    ``result["v_soma"]`` gives a trace (for batched results, the leading axes are the batch,
+    then time); ``result.keys()`` lists the keys; ``result.data`` holds every trace as
+    ``(..., n_steps + 1, n_records)``; ``final_state`` is the State after the last step
+    (voltages in mV, mechanism states).
     """
 
     t: Array
-    traces: dict[str, Array]
+    data: Array
     final_state: State
+    record_keys: tuple[str, ...] = eqx.field(static=True)
 
     def __getitem__(self, key: str) -> Array:
-        if key not in self.traces:
-            raise KeyError(f"No recording {key!r}; recorded keys are {sorted(self.traces)}.")
-        return self.traces[key]
+        try:
+            i = self.record_keys.index(key)
+        except ValueError:
+            raise KeyError(
+                f"No recording {key!r}; recorded keys are {sorted(self.record_keys)}."
+            ) from None
+        return self.data[..., i]
 
-    def keys(self):
-        return self.traces.keys()
+    def keys(self) -> tuple[str, ...]:
+        return self.record_keys
 
-
-def _sample(system: System, state: State) -> tuple[Array, ...]:
-    out = []
-    for (kind, gi, name), pos in zip(system.records.sources, system.records.positions):
-        out.append(state.v[pos] if kind == "v" else state.states[gi][name][pos])
-    return tuple(out)
+    @property
+    def traces(self) -> dict[str, Array]:
+        """``{key: trace}`` for every recording."""
+        return {k: self.data[..., i] for i, k in enumerate(self.record_keys)}
 
 
 def checkpoint_levels_for(n_steps: int, levels: int | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -55,8 +67,8 @@ def checkpoint_levels_for(n_steps: int, levels: int | tuple[int, ...] | None) ->
             raise ValueError(f"checkpoint_levels={levels} must be >= 1.")
         root = math.isqrt(n_steps)
         if levels == 2:  # prefer an exact factorisation (no padded steps) near sqrt(n)
-            for d in sorted(range(max(1, root // 2), 2 * root + 2), key=lambda d: abs(d - root)):
-                if n_steps % d == 0:
+            for d in range(root, max(1, root // 2) - 1, -1):
+                if n_steps % d == 0 and d > 1:
                     return (n_steps // d, d)
         sizes = []
         remaining = n_steps
@@ -92,53 +104,86 @@ def _nested_scan(body, state, xs, sizes):
     return final, jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:]), ys)
 
 
-def simulate(
+def _run(
     system: System,
-    initial: State | None = None,
-    *,
-    checkpoint_levels: int | tuple[int, ...] | None = None,
+    inputs: Mapping | None,
+    initial: State | None,
+    checkpoint_levels: int | tuple[int, ...] | None,
 ) -> Result:
-    """Run the compiled model from ``t = 0`` to ``t_stop``; pure, so jit/grad/vmap apply.
-
-    Args:
-        system: from :func:`dendrax.compile` (change any leaf, e.g. with ``eqx.tree_at`` or a
-            :class:`dendrax.ParameterMap`, to run other values without recompiling).
-        initial: optional starting state (default: ``v_init`` and steady-state gates).
-        checkpoint_levels: gradient checkpointing over time for reverse mode: ``1`` stores every
-            step, ``2`` (the default from 1,000 steps on) stores about sqrt(n) states and
-            recomputes the rest, ``k`` levels store about ``k n^(1/k)`` states for ``k - 1``
-            extra forward passes; or a tuple of level sizes. The forward result is identical.
-    """
     cable = cable_constants(system)
     state = initial_state(system) if initial is None else initial
     n = system.n_steps
     sizes = checkpoint_levels_for(n, checkpoint_levels)
     total = math.prod(sizes)
-    current = system.stimuli.current_nA
+    drive = drive_per_step(system, inputs)
     if total == n:
 
-        def body(state, stim_nA):
-            new = step(system, cable, state, stim_nA)
-            return new, _sample(system, new)
+        def body(state, d):
+            new = step(system, cable, state, d)
+            return new, sample(system, new)
 
-        final, samples = _nested_scan(body, state, current, sizes)
+        final, samples = _nested_scan(body, state, drive, sizes)
     else:  # pad with steps that leave the state unchanged
         valid = jnp.arange(total) < n
-        current = jnp.concatenate(
-            [current, jnp.zeros((total - n,) + current.shape[1:], current.dtype)]
+        drive = jax.tree_util.tree_map(
+            lambda a: jnp.concatenate([a, jnp.zeros((total - n,) + a.shape[1:], a.dtype)]), drive
         )
 
         def body(state, x):
-            stim_nA, ok = x
-            new = step(system, cable, state, stim_nA)
+            d, ok = x
+            new = step(system, cable, state, d)
             new = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, state)
-            return new, _sample(system, new)
+            return new, sample(system, new)
 
-        final, samples = _nested_scan(body, state, (current, valid), sizes)
-        samples = tuple(s[:n] for s in samples)
-    first = _sample(system, state)
-    traces = {
-        key: jnp.concatenate([f[None], s]) for key, f, s in zip(system.records.keys, first, samples)
-    }
-    t = jnp.arange(system.n_steps + 1, dtype=system.dt_ms.dtype) * system.dt_ms
-    return Result(t=t, traces=traces, final_state=final)
+        final, samples = _nested_scan(body, state, (drive, valid), sizes)
+        samples = samples[:n]
+    data = in_key_order(system, jnp.concatenate([sample(system, state)[None], samples]))
+    t = jnp.arange(n + 1, dtype=system.dt_ms.dtype) * system.dt_ms
+    return Result(t=t, data=data, final_state=final, record_keys=system.records.keys)
+
+
+_run_jit = eqx.filter_jit(_run)
+
+
+def simulate(
+    system: System,
+    inputs: Mapping | None = None,
+    *,
+    initial: State | None = None,
+    checkpoint_levels: int | tuple[int, ...] | None = None,
+) -> Result:
+    """Run the compiled model from ``t = 0`` to ``t_stop``; pure, so jit/grad/vmap apply.
+
+    The compiled program is cached (``equinox.filter_jit``): calling ``simulate`` again on a
+    System of the same structure (e.g. other parameter values) reuses it, also in a plain
+    Python loop. Inside your own ``jax.jit``/``grad``/``vmap`` it is traced as part of them.
+
+    Args:
+        system: from :func:`dendrax.compile` (change any leaf, e.g. with a
+            :class:`dendrax.ParameterMap` or ``eqx.tree_at``, to run other values without
+            recompiling).
+        inputs: the model's named inputs, ``{name: array}``: for every
+            :class:`dendrax.CurrentInput` the injected current (nA) per step, shape
+            ``(n_steps,)`` (the value applies over step ``t_n -> t_n + dt``, as at its
+            midpoint, ``system.step_midpoints_ms()``), and for every event input the summed
+            event weight (µS) arriving in each step. ``jax.vmap`` over it runs a batch.
+        initial: optional starting :class:`dendrax.State` (default: ``v_init`` everywhere and
+            mechanisms at their steady state).
+        checkpoint_levels: gradient checkpointing over time for reverse mode: ``1`` stores every
+            step, ``2`` (the default from 1,000 steps on) stores about sqrt(n) states and
+            recomputes the rest, ``k`` levels store about ``k n^(1/k)`` states for ``k - 1``
+            extra forward passes; or a tuple of level sizes. The forward result is identical.
+    """
+    if not isinstance(system, System):
+        raise TypeError(
+            f"simulate() takes a System from dendrax.compile(cell), got {type(system).__name__}."
+        )
+    if isinstance(inputs, State):
+        warnings.warn(
+            "simulate(system, state) is deprecated: pass the starting state as "
+            "simulate(system, initial=state); the second argument is now `inputs`.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        inputs, initial = None, inputs
+    return _run_jit(system, inputs, initial, checkpoint_levels)

@@ -1,6 +1,6 @@
 """``fit``: gradient descent on any loss of the parameters, with optax, in unconstrained space.
 
-    pm = dendrax.ParameterMap(cell, system, [Trainable("gna", (dendrax.HH, "gnabar"),
+    pm = dendrax.ParameterMap(system, [Trainable("gna", (dendrax.HH, "gnabar"),
                                                        transform=dendrax.Sigmoid(0.01, 0.5))])
 
     def loss(params):

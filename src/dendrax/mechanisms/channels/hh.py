@@ -1,4 +1,4 @@
-"""NEURON's built-in Hodgkin-Huxley channel ``hh`` and passive leak ``pas``.
+"""NEURON's built-in Hodgkin-Huxley channel ``hh``.
 
 Equations from NEURON's ``hh.mod`` (Hodgkin & Huxley 1952, J. Physiol. 117:500-544, in the
 modern sign convention), with its q10 = 3 temperature scaling from 6.3 °C. The rates are the
@@ -11,21 +11,8 @@ import math
 
 import jax.numpy as jnp
 
-from ._channel import Channel
-
-
-def vtrap(x, y, exp_x_over_y=None):
-    """``x / (exp(x/y) - 1)``, continued by ``y (1 - x/y/2)`` where ``|x/y| < 1e-6`` (hh.mod).
-
-    ``exp_x_over_y`` may pass a precomputed ``exp(x/y)``. The unused branch never produces
-    inf/NaN values or gradients.
-    """
-    small = jnp.abs(x / y) < 1e-6
-    if exp_x_over_y is None:
-        exp_x_over_y = jnp.exp(x / y)
-    denom = jnp.where(small, 1.0, exp_x_over_y - 1.0)
-    return jnp.where(small, y * (1.0 - x / y / 2.0), x / denom)
-
+from .._base import NONSPECIFIC, Channel
+from .._gates import exponential_euler_rates, vtrap
 
 _E_MINUS_4 = math.exp(-4.0)
 _E_MINUS_5P5 = math.exp(-5.5)
@@ -59,7 +46,8 @@ class HH(Channel):
     """Hodgkin-Huxley sodium, potassium and leak currents (NEURON's ``hh``).
 
     Parameters: gnabar, gkbar, gl (S/cm²); ena, ek, el (mV). States: m, h, n.
-    ``i = gnabar m³ h (v - ena) + gkbar n⁴ (v - ek) + gl (v - el)`` (mA/cm²).
+    ``i = gnabar m³ h (v - ena) + gkbar n⁴ (v - ek) + gl (v - el)`` (mA/cm²): ``ina``, ``ik``
+    and the non-specific leak ``il``.
     """
 
     name = "hh"
@@ -82,31 +70,22 @@ class HH(Channel):
         return out
 
     def update(self, v, states, params, dt, celsius):
-        # The default exponential Euler, written with the rate sum directly
-        # (dt / tau = dt * q10 * (alpha + beta)), one gate at a time.
+        # Exponential Euler written with the rate sum directly, one gate at a time (measured
+        # as fast or faster than stacking the gates).
         q10 = hh_q10(celsius)
-        out = {}
-        for s, (a, b) in zip(self.states, hh_rates(v)):
-            total = a + b
-            x = states[s]
-            out[s] = x + (1.0 - jnp.exp(-dt * q10 * total)) * (a / total - x)
-        return out
+        return {
+            s: exponential_euler_rates(states[s], a, b, dt, q10)
+            for s, (a, b) in zip(self.states, hh_rates(v))
+        }
 
-    def current(self, v, states, params, celsius):
+    def species_currents(self, v, states, params, celsius):
         m, h, n = states["m"], states["h"], states["n"]
-        return (
-            params["gnabar"] * m**3 * h * (v - params["ena"])
-            + params["gkbar"] * n**4 * (v - params["ek"])
-            + params["gl"] * (v - params["el"])
-        )
-
-
-class Pas(Channel):
-    """Passive leak (NEURON's ``pas``): ``i = g (v - e)``; g in S/cm², e in mV."""
-
-    name = "pas"
-    parameters = {"g": (0.001, "S/cm^2"), "e": (-70.0, "mV")}
-    states = ()
+        return {
+            "na": params["gnabar"] * m**3 * h * (v - params["ena"]),
+            "k": params["gkbar"] * n**4 * (v - params["ek"]),
+            NONSPECIFIC: params["gl"] * (v - params["el"]),
+        }
 
     def current(self, v, states, params, celsius):
-        return params["g"] * (v - params["e"])
+        i = self.species_currents(v, states, params, celsius)
+        return i["na"] + i["k"] + i[NONSPECIFIC]

@@ -1,0 +1,6 @@
+"""The channel library (density mechanisms), one class per file."""
+
+from .hh import HH
+from .pas import Pas
+
+__all__ = ["HH", "Pas"]

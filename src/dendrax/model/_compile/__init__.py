@@ -1,0 +1,148 @@
+"""Lower cell descriptions to an immutable :class:`~dendrax.solve._system.System` (runs once,
+in NumPy): the forest of cable trees, mechanism groups, stimuli, records and the layout."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import jax.numpy as jnp
+import numpy as np
+
+from ...solve._methods import BackwardEuler, CrankNicolson, Method
+from ...solve._system import System, Topology
+from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
+from .._cell import Cell
+from ._layout import build_layout
+from ._mechanisms import mechanism_groups
+from ._records import build_records
+from ._stimuli import build_stimuli
+from ._topology import build_forest, build_topology
+
+__all__ = ["build_topology", "compile", "n_steps_for"]
+
+
+def _check_number(name: str, value, *, positive: bool = False) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} must be a number.") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name}={value} must be finite.")
+    if positive and value <= 0:
+        raise ValueError(f"{name}={value} must be > 0.")
+    return value
+
+
+def n_steps_for(dt_ms: float, t_stop_ms: float) -> int:
+    """Number of steps; ``t_stop_ms`` must be an integer multiple of ``dt_ms``."""
+    dt_ms = _check_number("dt_ms", dt_ms, positive=True)
+    t_stop_ms = _check_number("t_stop_ms", t_stop_ms, positive=True)
+    n = round(t_stop_ms / dt_ms)
+    if n < 1 or abs(n * dt_ms - t_stop_ms) > 1e-9 * max(1.0, t_stop_ms):
+        raise ValueError(
+            f"t_stop_ms={t_stop_ms} is not an integer multiple of dt_ms={dt_ms}; choose t_stop_ms "
+            f"= k * dt_ms (e.g. {max(n, 1) * dt_ms:g})."
+        )
+    return int(n)
+
+
+def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile the model"
+    cell: Cell | Sequence[Cell],
+    dt_ms: float = 0.025,
+    t_stop_ms: float = 100.0,
+    *,
+    method: Method | None = None,
+    v_init_mV: float = -65.0,
+    celsius: float = 6.3,
+    tree_solver: AbstractTreeSolver | None = None,
+    dtype=jnp.float64,
+) -> System:
+    """Lower a cell description (or several cells, simulated together as a forest of cable
+    trees) to an immutable :class:`System` for :func:`dendrax.simulate`.
+
+    Args:
+        cell: a :class:`dendrax.Cell`, or a sequence of them (cell ``k`` of the System is the
+            ``k``-th; record keys must be unique across cells; cells may share one Geometry,
+            whose topology is then built once).
+        dt_ms: time step (ms), > 0.
+        t_stop_ms: end time (ms), an integer multiple of ``dt_ms``.
+        method: ``BackwardEuler()`` (default) or ``CrankNicolson()``.
+        v_init_mV: initial voltage everywhere (mV); gates start at their steady state.
+        celsius: temperature (°C); NEURON's default 6.3 °C.
+        tree_solver: ``HinesSequential()`` (default), ``HinesLevels()`` or any
+            ``AbstractTreeSolver``.
+        dtype: ``jnp.float64`` (default; needs JAX's x64 mode, which ``import dendrax``
+            switches on) or ``jnp.float32``.
+    """
+    cells = [cell] if isinstance(cell, Cell) else list(cell) if isinstance(cell, (list, tuple)) else None
+    if not cells or not all(isinstance(c, Cell) for c in cells):
+        raise TypeError(
+            f"compile() takes a dendrax.Cell or a non-empty list of Cells, got "
+            f"{type(cell).__name__}."
+        )
+    method = BackwardEuler() if method is None else method
+    if not isinstance(method, (BackwardEuler, CrankNicolson)):
+        raise TypeError(f"method={method!r}: use dendrax.BackwardEuler() or CrankNicolson().")
+    tree_solver = HinesSequential() if tree_solver is None else tree_solver
+    if not isinstance(tree_solver, AbstractTreeSolver):
+        raise TypeError(
+            f"tree_solver={tree_solver!r}: use HinesSequential(), HinesLevels() or another "
+            "dendrax AbstractTreeSolver."
+        )
+    if jnp.dtype(dtype) not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
+        raise ValueError(f"dtype={dtype!r}: use jnp.float64 or jnp.float32.")
+    n_steps = n_steps_for(dt_ms, t_stop_ms)
+    v_init_mV = _check_number("v_init_mV", v_init_mV)
+    celsius = _check_number("celsius", celsius)
+
+    sizes = np.asarray([c.n_compartments for c in cells], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n_comp = int(offsets[-1])
+    parent, halves = build_forest([c.geometry for c in cells])
+    schedule = make_schedule(tree_solver, parent)
+
+    def ints(x):
+        return jnp.asarray(x, dtype=jnp.int32)
+
+    topology = Topology(
+        parent=ints(parent),
+        schedule=ints(schedule),
+        half_a_comp=ints(halves[:, 0]),
+        half_a_side=ints(halves[:, 1]),
+        half_b_comp=ints(halves[:, 2]),
+        half_b_side=ints(halves[:, 3]),
+    )
+    groups, density_position, point_position = mechanism_groups(cells, offsets, n_comp, dtype)
+    stimuli = build_stimuli(cells, offsets, dt_ms, n_steps, groups, point_position, dtype)
+    records = build_records(cells, offsets, groups, density_position, point_position)
+
+    def arr(x):
+        return jnp.asarray(np.asarray(x, dtype=np.float64), dtype=dtype)
+
+    def per_comp(field):
+        return arr(np.concatenate([c.geometry.flat(field) for c in cells]))
+
+    return System(
+        n_comp=n_comp,
+        n_nodes=int(parent.size),
+        n_steps=n_steps,
+        n_cells=len(cells),
+        method=method,
+        tree_solver=tree_solver,
+        dt_ms=arr(dt_ms),
+        v_init_mV=arr(v_init_mV),
+        celsius=arr(celsius),
+        length_um=per_comp("length_um"),
+        diam_um=per_comp("diam_um"),
+        area_scale=per_comp("area_scale"),
+        axial_scale_left=per_comp("axial_scale_left"),
+        axial_scale_right=per_comp("axial_scale_right"),
+        Ra_ohm_cm=arr(np.concatenate([c.Ra_ohm_cm for c in cells])),
+        cm_uF_cm2=arr(np.concatenate([c.cm_uF_cm2 for c in cells])),
+        topology=topology,
+        mechanisms=tuple(groups),
+        stimuli=stimuli,
+        records=records,
+        layout=build_layout(cells, offsets),
+    )

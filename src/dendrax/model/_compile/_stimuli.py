@@ -1,0 +1,72 @@
+"""Stimuli of every cell: fixed currents at the step midpoints, named inputs and event inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax.numpy as jnp
+import numpy as np
+
+from ...solve._system import MechanismGroup, Stimuli
+from .._cell import Cell
+from .._stimuli import CurrentInput, step_midpoints
+
+
+def build_stimuli(
+    cells: Sequence[Cell],
+    offsets: np.ndarray,
+    dt_ms: float,
+    n_steps: int,
+    groups: list[MechanismGroup],
+    point_position: dict,
+    dtype,
+) -> Stimuli:
+    t_mid = step_midpoints(dt_ms, n_steps)
+    placements = [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
+                  for p in cell.placements]  # fmt: skip
+    sites = sorted({comp for _, comp in placements})
+    column = {comp: k for k, comp in enumerate(sites)}
+    current = np.zeros((n_steps, len(sites)))
+    input_names: list[str] = []
+    slot_column, slot_index = [], []
+    for p, comp in placements:
+        if isinstance(p.stimulus, CurrentInput):
+            if p.stimulus.name not in input_names:
+                input_names.append(p.stimulus.name)
+            slot_column.append(column[comp])
+            slot_index.append(input_names.index(p.stimulus.name))
+        else:
+            current[:, column[comp]] += p.stimulus.at(t_mid)
+    event_names: list[str] = []
+    per_group: dict[int, tuple[list[int], list[int]]] = {}
+    for c, cell in enumerate(cells):
+        for p in cell.points:
+            if p.events is None:
+                continue
+            if p.events in input_names:
+                raise ValueError(
+                    f"place(events={p.events!r}): the name is already a CurrentInput; event "
+                    "inputs and current inputs need different names."
+                )
+            if p.events not in event_names:
+                event_names.append(p.events)
+            gi, site = point_position[(c, p.key)]
+            inst, idx = per_group.setdefault(gi, ([], []))
+            inst.append(site)
+            idx.append(event_names.index(p.events))
+    event_group = tuple(sorted(per_group))
+
+    def ints(x):
+        return jnp.asarray(np.asarray(x, dtype=np.int64), dtype=jnp.int32)
+
+    return Stimuli(
+        input_names=tuple(input_names),
+        event_names=tuple(event_names),
+        compartment=ints(sites),
+        current_nA=jnp.asarray(current, dtype=dtype),
+        input_column=ints(slot_column),
+        input_index=ints(slot_index),
+        event_group=event_group,
+        event_instance=tuple(ints(per_group[g][0]) for g in event_group),
+        event_index=tuple(ints(per_group[g][1]) for g in event_group),
+    )

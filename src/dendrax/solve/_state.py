@@ -1,0 +1,46 @@
+"""The dynamic state of a simulation, and the initial state (NEURON's ``finitialize``)."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from ._system import System
+
+Array = jax.Array
+
+
+class State(eqx.Module):
+    """Dynamic variables, a pytree.
+
+    Attributes:
+        v: ``(n_nodes,)`` node voltages (mV): compartments first, then zero-area junctions.
+        states: per mechanism group (``system.mechanisms`` order), ``{state: (n_sites,)}``.
+        conc: ``{ion: (n_comp,)}`` concentrations (mM) of ion pools that mechanisms write;
+            empty until a model has such pools.
+        events: event buffers (e.g. a delay ring per connection); empty until a model has
+            connections with delays.
+        step: ``()`` int32, the number of steps taken.
+    """
+
+    v: Array
+    states: tuple[dict[str, Array], ...]
+    conc: dict[str, Array] = eqx.field(default_factory=dict)
+    events: tuple[Array, ...] = ()
+    step: Array = eqx.field(default_factory=lambda: jnp.zeros((), jnp.int32))
+
+
+def initial_state(system: System) -> State:
+    """``v = v_init`` on every node; every mechanism state at its initial value for ``v_init``
+    (gates at their steady state)."""
+    dtype = system.length_um.dtype
+    v = jnp.full(system.n_nodes, system.v_init_mV, dtype=dtype)
+    states = []
+    for group in system.mechanisms:
+        vg = jnp.full(group.compartments.shape, system.v_init_mV, dtype=dtype)
+        s = group.mechanism.init_states(vg, group.params, system.celsius)
+        states.append(
+            {k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape) for k in group.mechanism_type.states}
+        )
+    return State(v=v, states=tuple(states), step=jnp.zeros((), jnp.int32))

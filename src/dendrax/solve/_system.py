@@ -1,0 +1,154 @@
+"""The compiled, immutable model: a pytree whose leaves are every number and index array.
+
+:func:`dendrax.compile` lowers a description to a :class:`System`; :func:`dendrax.simulate` is
+a pure function of it. Static (hashed, part of the jitted structure) are only things that do
+not grow with the model: counts, the method, the tree solver, mechanism classes, region names
+and record keys. Everything that grows with cells, branches, synapses or recordings is an array.
+
+Node numbering: the compartments of every cell (cell by cell, branch by branch), then the
+zero-area junction nodes at branch ends that carry children. The cable graph is a forest: one
+tree per cell. Units: µm, µm², Ω·cm, µF/cm², mV, ms, nA, µS, °C.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+
+from ..mechanisms._base import Mechanism, PointMechanism
+from ._methods import Method
+from ._tree import AbstractTreeSolver
+
+Array = jax.Array
+
+
+class MechanismGroup(eqx.Module):
+    """Every instance of one mechanism class: its sites and per-site parameters.
+
+    Density mechanisms have one site per compartment that carries them; point mechanisms one
+    per placed instance (sites may repeat: several synapses on one compartment).
+    """
+
+    mechanism_type: type[Mechanism] = eqx.field(static=True)
+    covers_all: bool = eqx.field(static=True)  # density on compartments 0..n_comp-1, in order
+    receives_events: bool = eqx.field(static=True)  # point mechanisms with an event input
+    compartments: Array  # (n_sites,) int
+    params: dict[str, Array]  # each (n_sites,)
+
+    @property
+    def mechanism(self) -> Mechanism:
+        return self.mechanism_type()
+
+    @property
+    def is_point(self) -> bool:
+        return issubclass(self.mechanism_type, PointMechanism)
+
+
+class Topology(eqx.Module):
+    """The cable graph as a forest of rooted trees (index arrays only)."""
+
+    parent: Array  # (n_nodes,) int, -1 for every root
+    schedule: Array  # the tree solver's table (see solve._tree)
+    # The axial resistance of the edge (node, parent) is the sum of up to two compartment
+    # halves: (comp_a, side_a) and (comp_b, side_b); comp -1 means "no half" (junction side).
+    # side 0 = left half (towards x=0), side 1 = right half.
+    half_a_comp: Array
+    half_a_side: Array
+    half_b_comp: Array
+    half_b_side: Array
+
+
+class Layout(eqx.Module):
+    """Where every compartment lies: cell, branch, region, distance; and the user's groups.
+
+    Used to resolve regions and sharing (``dendrax.ParameterMap`` needs only the System) and
+    locations ``(cell, branch, x)``; never read inside ``simulate``. Branch names stay in the
+    description (they grow with the model and are not needed here).
+    """
+
+    region_names: tuple[str, ...] = eqx.field(static=True)
+    group_names: tuple[str, ...] = eqx.field(static=True)
+    cell_of_comp: Array  # (n_comp,) int
+    branch_of_comp: Array  # (n_comp,) int, the branch index within its cell
+    region_of_comp: Array  # (n_comp,) int into region_names
+    distance_um: Array  # (n_comp,) path distance from the cell's root centre (µm)
+    comp_offset: Array  # (n_cells + 1,) first compartment of every cell
+    branch_offset: Array  # (n_cells + 1,) first global branch of every cell
+    branch_first_comp: Array  # (n_branches,) global compartment index of x=0's compartment
+    branch_ncomp: Array  # (n_branches,)
+    group_members: tuple[Array, ...]  # per group name: global compartment indices
+
+
+class Stimuli(eqx.Module):
+    """Current injections (nA, positive depolarising) at ``compartment[k]``, per step, as the
+    value at the step midpoint: fixed waveforms from the description plus named inputs
+    (``dendrax.CurrentInput``) passed to ``simulate`` per call."""
+
+    input_names: tuple[str, ...] = eqx.field(static=True)
+    event_names: tuple[str, ...] = eqx.field(static=True)
+    compartment: Array  # (n_sites,) int
+    current_nA: Array  # (n_steps, n_sites), the fixed part
+    input_column: Array  # (n_slots,) site column fed by each input slot
+    input_index: Array  # (n_slots,) which named input feeds the slot
+    # per point group that receives events: (group index, instance of each event name)
+    event_group: tuple[int, ...] = eqx.field(static=True)
+    event_instance: tuple[Array, ...] = ()  # per event group: (n_event_names_of_group,) ints
+    event_index: tuple[Array, ...] = ()  # per event group: index into event_names
+
+
+class RecordSpec(eqx.Module):
+    """What to record, vectorised: all voltages in one gather, and per (mechanism group, state)
+    one gather, whatever the number of recordings."""
+
+    keys: tuple[str, ...] = eqx.field(static=True)
+    state_sources: tuple[tuple[int, str], ...] = eqx.field(static=True)  # (group, state)
+    v_nodes: Array  # (n_v,) node of every voltage recording
+    state_positions: tuple[Array, ...]  # per state source: site positions in the group
+    order: Array  # (n_rec,) column of every key in the concatenated samples
+    is_voltage: Array  # (n_rec,) bool
+
+
+class System(eqx.Module):
+    """Everything :func:`dendrax.simulate` needs, produced by :func:`dendrax.compile`."""
+
+    n_comp: int = eqx.field(static=True)
+    n_nodes: int = eqx.field(static=True)
+    n_steps: int = eqx.field(static=True)
+    n_cells: int = eqx.field(static=True)
+    method: Method = eqx.field(static=True)
+    tree_solver: AbstractTreeSolver = eqx.field(static=True)
+
+    dt_ms: Array
+    v_init_mV: Array
+    celsius: Array
+    # per compartment
+    length_um: Array
+    diam_um: Array
+    area_scale: Array
+    axial_scale_left: Array
+    axial_scale_right: Array
+    Ra_ohm_cm: Array
+    cm_uF_cm2: Array
+
+    topology: Topology
+    mechanisms: tuple[MechanismGroup, ...]
+    stimuli: Stimuli
+    records: RecordSpec
+    layout: Layout
+
+    @property
+    def t_stop_ms(self) -> Any:
+        return self.dt_ms * self.n_steps
+
+    @property
+    def record_keys(self) -> tuple[str, ...]:
+        """The keys of the recordings, in the order of ``Result.data``'s columns."""
+        return self.records.keys
+
+    def step_midpoints_ms(self) -> Array:
+        """``t_n + dt/2`` for every step (ms): when a per-step input value applies."""
+        import jax.numpy as jnp
+
+        return (jnp.arange(self.n_steps, dtype=self.dt_ms.dtype) + 0.5) * self.dt_ms
