@@ -98,9 +98,7 @@ def test_diverging_simulation_raises_with_the_values():
     cell.record("v", (0, 0.5), key="v")
     system = dx.compile(cell, dt_ms=0.05, t_stop_ms=3.0)
     # an unbounded capacitance, started negative in the dendrite: the simulation blows up
-    pm = dx.ParameterMap(
-        system, [dx.Trainable("cm", "cm", sharing=dx.PerRegion(), init=[-1, 1])]
-    )
+    pm = dx.ParameterMap(system, [dx.Trainable("cm", "cm", sharing=dx.PerRegion(), init=[-1, 1])])
 
     def loss(p):
         return jnp.mean(dx.simulate(pm.apply(system, p))["v"] ** 2)

@@ -98,9 +98,7 @@ def test_apply_sets_each_sharing_kind(mixed):
 
 def test_given_init_and_channel_instance_quantity(mixed):
     cell, system = mixed
-    pm = dx.ParameterMap(
-        system, [T("gk", (dx.HH(), "gkbar"), init=0.05, transform=dx.Softplus())]
-    )
+    pm = dx.ParameterMap(system, [T("gk", (dx.HH(), "gkbar"), init=0.05, transform=dx.Softplus())])
     np.testing.assert_allclose(pm.init()["gk"], [0.05])
 
 

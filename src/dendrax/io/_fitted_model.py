@@ -55,9 +55,7 @@ def _(quantity: CableParameter, branch: dict, values: np.ndarray, name: str, b: 
 
 
 @_write.register
-def _(
-    quantity: MechanismParameter, branch: dict, values: np.ndarray, name: str, b: int
-) -> None:
+def _(quantity: MechanismParameter, branch: dict, values: np.ndarray, name: str, b: int) -> None:
     value = _uniform(values, name, b, quantity.parameter)
     mechanisms = branch.setdefault("mechanisms", {})
     mechanisms.setdefault(quantity.mechanism.name, {})[quantity.parameter] = value

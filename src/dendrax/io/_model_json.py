@@ -17,9 +17,9 @@ import numpy as np
 
 from ..mechanisms import DEFAULT_REGISTRY, MechanismRegistry
 from ..model._cell import Cell
-from ..morphology._selection import Location
 from ..model._stimuli import IClamp, Waveform
 from ..morphology._geometry import BranchGeometry, Geometry
+from ..morphology._selection import Location
 from ..solve._methods import BackwardEuler, CrankNicolson
 from ._checks import check_number, check_unknown
 

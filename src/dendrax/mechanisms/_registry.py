@@ -21,6 +21,7 @@ class MechanismRegistry(Mapping[str, type[Mechanism]]):
     """
 
     __slots__ = ("_by_name",)
+    _by_name: dict[str, type[Mechanism]]
 
     def __init__(self, mechanisms: Iterable[type[Mechanism]] = ()) -> None:
         by_name: dict[str, type[Mechanism]] = {}

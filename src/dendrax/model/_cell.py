@@ -105,7 +105,12 @@ class Cell:
             distance_um: ``(lo, hi)``; path distance from the root's centre, lo <= d <= hi (µm).
             group: name of a group made with :meth:`add_group`.
         """
-        region = Region(kind=kind, branches=branches, distance_um=distance_um, group=group)
+        region = Region(
+            kind=kind if kind is None or isinstance(kind, str) else tuple(kind),
+            branches=None if branches is None else tuple(int(b) for b in np.atleast_1d(branches)),
+            distance_um=distance_um,
+            group=group,
+        )
         mask = self.region_mask(region)
         return Selection(np.flatnonzero(mask), region.describe())
 

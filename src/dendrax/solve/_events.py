@@ -6,6 +6,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ..mechanisms._base import PointMechanism
 from ._system import System
 
 Array = jax.Array
@@ -28,6 +29,8 @@ def deliver_events(
         n = group.compartments.shape[0]
         w = jnp.zeros(n, weights.dtype).at[instance].add(weights[index])
         arrived = jnp.zeros(n, bool).at[instance].max(weights[index] != 0)
-        new = group.mechanism.on_event(out[gi], group.params, w)
+        mechanism = group.mechanism
+        assert isinstance(mechanism, PointMechanism)  # compile groups event inputs so
+        new = mechanism.on_event(out[gi], group.params, w)
         out[gi] = {k: jnp.where(arrived, new[k], out[gi][k]) for k in out[gi]}
     return tuple(out)

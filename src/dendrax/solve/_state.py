@@ -41,6 +41,9 @@ def initial_state(system: System) -> State:
         vg = jnp.full(group.compartments.shape, system.v_init_mV, dtype=dtype)
         s = group.mechanism.init_states(vg, group.params, system.celsius)
         states.append(
-            {k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape) for k in group.mechanism_type.states}
+            {
+                k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape)
+                for k in group.mechanism_type.states
+            }
         )
     return State(v=v, states=tuple(states), step=jnp.zeros((), jnp.int32))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import equinox as eqx
@@ -173,7 +173,7 @@ class ParameterMap(eqx.Module):
                     "ParameterMap(cell, system, trainables) is deprecated: the System carries "
                     "everything needed; use ParameterMap(system, trainables).",
                     DeprecationWarning,
-                    stacklevel=2,
+                    stacklevel=4,  # through equinox's Module construction
                 )
                 system, trainables = trainables, extra[0]
             else:

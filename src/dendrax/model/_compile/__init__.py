@@ -75,7 +75,13 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         dtype: ``jnp.float64`` (default; needs JAX's x64 mode, which ``import dendrax``
             switches on) or ``jnp.float32``.
     """
-    cells = [cell] if isinstance(cell, Cell) else list(cell) if isinstance(cell, (list, tuple)) else None
+    cells = (
+        [cell]
+        if isinstance(cell, Cell)
+        else list(cell)
+        if isinstance(cell, (list, tuple))
+        else None
+    )
     if not cells or not all(isinstance(c, Cell) for c in cells):
         raise TypeError(
             f"compile() takes a dendrax.Cell or a non-empty list of Cells, got "

@@ -40,8 +40,9 @@ def build_layout(cells: Sequence[Cell], offsets: np.ndarray) -> Layout:
         comp_offset=ints(offsets),
         branch_offset=ints(branch_offset),
         branch_first_comp=ints(
-            np.concatenate([np.asarray(c.geometry.offsets) + offsets[i]
-                            for i, c in enumerate(cells)])  # fmt: skip
+            np.concatenate(
+                [np.asarray(c.geometry.offsets) + offsets[i] for i, c in enumerate(cells)]
+            )  # fmt: skip
         ),
         branch_ncomp=ints(np.concatenate([np.asarray(c.geometry.ncomp) for c in cells])),
         group_members=tuple(ints(members[g]) for g in group_names),

@@ -40,20 +40,20 @@ def build_stimuli(
     event_names: list[str] = []
     per_group: dict[int, tuple[list[int], list[int]]] = {}
     for c, cell in enumerate(cells):
-        for p in cell.points:
-            if p.events is None:
+        for point in cell.points:
+            if point.events is None:
                 continue
-            if p.events in input_names:
+            if point.events in input_names:
                 raise ValueError(
-                    f"place(events={p.events!r}): the name is already a CurrentInput; event "
-                    "inputs and current inputs need different names."
+                    f"place(events={point.events!r}): the name is already a CurrentInput; "
+                    "event inputs and current inputs need different names."
                 )
-            if p.events not in event_names:
-                event_names.append(p.events)
-            gi, site = point_position[(c, p.key)]
+            if point.events not in event_names:
+                event_names.append(point.events)
+            gi, site = point_position[(c, point.key)]
             inst, idx = per_group.setdefault(gi, ([], []))
             inst.append(site)
-            idx.append(event_names.index(p.events))
+            idx.append(event_names.index(point.events))
     event_group = tuple(sorted(per_group))
 
     def ints(x):
