@@ -144,6 +144,7 @@ def report(result: dict, model: dict | None = None, run_times: list[float] | Non
     if "rss_after_import_mib" in result:
         result["peak_minus_import_mib"] = result["maxrss_mib"] - result["rss_after_import_mib"]
     result["loadavg_1min"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    result["loadavg"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     result["python"] = sys.version.split()[0]
     result["pid_cpus"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     print(json.dumps(result))

@@ -5,7 +5,8 @@
 gkbar and gl (one shared value each), ``checkpoint_levels=2``; then the jitted forward loss.
 ``--mode batch --batch B``: ``jax.vmap`` of the simulation over B gnabar values;
 ``--devices N [--chunk C]`` runs the same batch with ``dendrax.batch_map`` over N CPU devices
-(``dendrax.use_cpu_cores(N)``, chunks of C members per device).
+(``dendrax.use_cpu_cores(N)``, chunks of C members per device). Batch mode compiles ahead of
+time (``compile_s`` = lowering + XLA compilation, timed apart from the runs).
 Prints one JSON line. ``maxrss_mib`` in grad mode is taken right after the gradient runs.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import time
 
 import _common as C
+import numpy as np
 
 V_TARGET = -65.0
 
@@ -37,6 +39,8 @@ def main() -> None:
     from dendrax.io._model_json import load_model
     from dendrax.solve._simulate import checkpoint_levels_for
 
+    rss_after_import = C.rss_mib()
+
     model = C.load_json(args.model)
     cell, opts = load_model(args.model)
     system = dx.compile(cell, **opts)
@@ -48,6 +52,7 @@ def main() -> None:
     params = pm.init()
     key = model["recordings"][0]["key"]
     result = {"simulator": "dendrax", "version": dx.__version__, "mode": args.mode}
+    result["rss_after_import_mib"] = rss_after_import
 
     if args.mode == "batch":
         scales = jnp.linspace(0.5, 1.5, args.batch)
@@ -69,10 +74,22 @@ def main() -> None:
                 return jax.vmap(lambda q: dx.simulate(pm.apply(system, q))[key], in_axes=(axes,))(p)
 
         t0 = time.perf_counter()
-        out = jax.block_until_ready(run(batched))
+        compiled = run.lower(batched).compile()
+        compile_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(compiled(batched))
         first = time.perf_counter() - t0
-        times = C.time_repeats(lambda: jax.block_until_ready(run(batched)), args.repeats)
-        result.update(batch=args.batch, first_call_s=first, out_shape=list(out.shape))
+        times = C.time_repeats(lambda: jax.block_until_ready(compiled(batched)), args.repeats)
+        result.update(
+            batch=args.batch,
+            first_run_s=first,
+            compile_s=compile_s,
+            out_shape=list(out.shape),
+            n_devices=len(jax.devices()),
+        )
+        if args.traces:  # the batch of traces, for the agreement check in run_gradients
+            out = np.asarray(out)
+            C.save_traces(args.traces, np.arange(out.shape[-1]) * model["dt_ms"], {"v": out})
         C.report(result, model, times)
         return
 

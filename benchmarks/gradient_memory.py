@@ -15,6 +15,10 @@ compilation and the run together) is its own. Usage::
 
 Level 1 stores every step for the backward pass; before running it, the script asks XLA for the
 compiled function's buffer sizes and skips the run if they exceed ``--max-gb``.
+
+The run is kept, with its provenance (commit, date, machine, load, versions), as
+``results/runs/<date>-<commit>-memory.json`` (``--out``); ``report.py`` renders the table of
+docs/gradients.md from it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 
 def rss_mib(field: str = "VmRSS") -> float:
@@ -117,10 +125,15 @@ def main() -> None:
     ap.add_argument("--tstop", type=float, default=1000.0, help="ms")
     ap.add_argument("--dt", type=float, default=0.025, help="ms")
     ap.add_argument("--max-gb", type=float, default=8.0, help="skip runs needing more")
+    ap.add_argument("--out", default=str(HERE / "results"), help="folder for runs/")
     args = ap.parse_args()
     if args.single is not None:
         print(json.dumps(measure(args.single, args.ncomp, args.tstop, args.dt, args.max_gb)))
         return
+    import _provenance as P
+
+    t_all = time.perf_counter()
+    prov = P.provenance("memory")
     rows = []
     for level in args.levels:
         cmd = [sys.executable, __file__, "--single", str(level), "--ncomp", str(args.ncomp)]
@@ -131,6 +144,17 @@ def main() -> None:
         else:
             rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), flush=True)
+    P.finish(prov, t_all)
+    config = {
+        "ncomp": args.ncomp,
+        "tstop_ms": args.tstop,
+        "dt_ms": args.dt,
+        "n_steps": int(round(args.tstop / args.dt)),
+        "max_gb": args.max_gb,
+        "levels": args.levels,
+    }
+    stored = P.store_run({"provenance": prov, "config": config, "levels": rows}, args.out)
+    print(f"wrote {stored}")
     print()
     print("| levels | sizes | peak RSS (MiB) | XLA temp (MiB) | grad (s) | forward (s) | ratio |")
     print("|---|---|---|---|---|---|---|")

@@ -8,7 +8,9 @@ and memory are isolated, and they run one after the other, never at the same tim
 measured: dendrax's compile time against the number of steps, the time to build a
 10,000-compartment cell from SWC (dendrax and ``jx.read_swc``), and a new user's first trace
 after ``import dendrax``. Prints a table and writes ``benchmarks/results/latest.json`` and
-``latest.md``.
+``latest.md``, and keeps the run as ``benchmarks/results/runs/<date>-<commit>-forward.json``
+with its provenance (git commit and dirtiness, date, machine, load, package versions);
+``benchmarks/report.py`` renders the README table and the quoted figures from stored runs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import _provenance as P  # noqa: E402
 import models  # noqa: E402
 
 SIMS = ("neuron", "jaxley", "dendrax")
@@ -79,30 +81,12 @@ def compare(ref: Path, other: Path) -> dict:
     return out
 
 
-def git_commit() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(HERE.parent), "status", "--porcelain", "src"],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        return head + (" + uncommitted changes in src/" if dirty else "")
-    except OSError:
+def git_commit(prov: dict) -> str:
+    """The measured commit as the first results files wrote it (kept for old readers)."""
+    g = prov.get("git", {})
+    if not g.get("commit"):
         return ""
-
-
-def machine() -> dict:
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if "model name" in ln), "")
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": cores, "platform": platform.platform(), "python": sys.version}
+    return g["short"] + (" + uncommitted changes in src/" if g.get("src_dirty") else "")
 
 
 def fmt(x, spec=".3g", none="–"):
@@ -156,6 +140,20 @@ def summarise(results: dict) -> list[dict]:
     return rows
 
 
+def commit_text(results: dict) -> str:
+    prov = results.get("provenance")
+    if not prov:
+        return results.get("dendrax_commit") or "not recorded"
+    g = prov["git"]
+    text = P.git_label(g)
+    if g.get("dirty"):
+        text += " (uncommitted changes in " + ", ".join(g["dirty_paths"][:5]) + ")"
+    load = prov["machine"].get("loadavg"), prov.get("loadavg_end")
+    if all(load):
+        text += f"; load average 1/5/15 min {load[0]} at start, {load[1]} at end"
+    return text
+
+
 def markdown(results: dict) -> str:
     rows = results["rows"]
     m = results["machine"]
@@ -163,7 +161,7 @@ def markdown(results: dict) -> str:
         "# dendrax vs Jaxley vs NEURON",
         "",
         f"{results['date']}; {m['cpu']}, {m['cores']} cores; "
-        f"{results['versions']} (dendrax commit {results.get('dendrax_commit', '?')}); "
+        f"{results['versions']} (dendrax commit {commit_text(results)}); "
         "HH everywhere, 100 ms at dt 0.025 ms (4,000 steps), "
         "backward Euler, float64, CPU. Run with "
         f"`python benchmarks/run_all.py{' --quick' if results['quick'] else ''}` "
@@ -292,7 +290,8 @@ def targets(results: dict) -> list[str]:
     if comp:
         lines.append(
             f"jit compile < {TARGETS['compile_s']} s (first call minus steady): "
-            f"{min(comp):.2f}-{max(comp):.2f} s over the models -> "
+            f"{min(comp):.2f}{f'-{max(comp):.2f}' if max(comp) > min(comp) else ''} s over "
+            "the models -> "
             f"{mark(max(comp) < TARGETS['compile_s'])}"
         )
     ft = results.get("extras", {}).get("first_trace", {})
@@ -323,7 +322,9 @@ def main() -> None:
     ap.add_argument("--families", nargs="+", default=list(models.FAMILIES))
     ap.add_argument("--sims", nargs="+", default=list(SIMS), choices=SIMS)
     ap.add_argument("--skip-extras", action="store_true", help="no SWC / compile / first-trace")
-    ap.add_argument("--out", default=str(HERE / "results"), help="folder for latest.json/.md")
+    ap.add_argument(
+        "--out", default=str(HERE / "results"), help="folder for latest.json/.md and runs/"
+    )
     ap.add_argument("--platform", default="cpu", help="JAX_PLATFORMS for the JAX runners")
     args = ap.parse_args()
     sizes = args.sizes or ([100, 1000] if args.quick else list(models.SIZES))
@@ -334,11 +335,20 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="dendrax_bench_"))
     paths = models.generate(tmp / "models", sizes, args.families)
 
+    prov = P.provenance("forward")
     results: dict = {
+        "provenance": prov,
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": machine(),
-        "dendrax_commit": git_commit(),
+        "config": {
+            "sizes": sizes,
+            "families": args.families,
+            "sims": args.sims,
+            "repeats": {str(k): v for k, v in repeats.items()},
+            "platform": args.platform,
+        },
+        "machine": prov["machine"],
+        "dendrax_commit": git_commit(prov),
         "models": {},
         "extras": {},
     }
@@ -416,14 +426,16 @@ def main() -> None:
     results["rows"] = summarise(results)
     results["total_s"] = time.perf_counter() - t_all
     results["targets"] = targets(results)
+    P.finish(prov, t_all)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    stored = P.store_run(results, out)
     (out / "latest.json").write_text(json.dumps(results, indent=1))
     md = markdown(results)
     (out / "latest.md").write_text(md)
     print()
     print(md)
-    print(f"wrote {out / 'latest.json'} and {out / 'latest.md'}")
+    print(f"wrote {out / 'latest.json'}, {out / 'latest.md'} and {stored}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ compile times only (to check that compile time does not grow with the number of 
 
 Timed with ``jax.jit(dx.simulate)`` in float64 on the default JAX device. ``first_trace_s`` is
 what a new user waits after ``import dendrax``: read the model + compile + first jitted run.
+
+The dendrax that runs is whichever ``import dendrax`` finds: ``PYTHONPATH=<tree>/src`` selects
+another checkout (``compare_commits.py`` runs this script against two commits). The output
+records its file and git state (``dendrax_origin``). Only API that every commit of dendrax
+has is used (``compile``, ``simulate``, ``Result.keys``, the JSON model reader), with
+fallbacks where names moved.
 """
 
 from __future__ import annotations
@@ -15,15 +21,32 @@ from __future__ import annotations
 import time
 
 import _common as C
+import _provenance as P
 import numpy as np
+
+
+def model_reader(dx):
+    """The JSON model reader ``dict -> (Cell, compile options)`` of this dendrax."""
+    for where in ("dendrax.io", "dendrax.io._model_json"):
+        try:
+            mod = __import__(where, fromlist=["model_from_dict"])
+            return mod.model_from_dict
+        except (ImportError, AttributeError):
+            continue
+    raise RuntimeError(f"no JSON model reader (model_from_dict) in dendrax at {dx.__file__}")
+
+
+def recordings(res) -> dict:
+    """Every recorded trace of a Result, by key."""
+    keys = res.keys() if hasattr(res, "keys") else res.recordings.keys()
+    return {k: np.asarray(res[k]) for k in keys}
 
 
 def swc_build(dx, args) -> dict:
     """Time building a dendrax Cell from an SWC file (read, discretise), then HH + compile."""
     policy = dx.NComp(args.ncomp) if args.ncomp else dx.DLambda()
-    convention = {"import3d": dx.NeuronImport3d, "reference": dx.ReferenceConversion}[
-        args.convention
-    ]()
+    name = {"import3d": "NeuronImport3d", "reference": "ReferenceConversion"}[args.convention]
+    convention = getattr(dx, name)()
     t0 = time.perf_counter()
     morph = dx.read_swc(args.swc)
     t1 = time.perf_counter()
@@ -58,21 +81,24 @@ def main() -> None:
     import jax
 
     import dendrax as dx
-    from dendrax.io._model_json import model_from_dict
 
     import_s = time.perf_counter() - t0
+    model_from_dict = model_reader(dx)
     rss_after_import = C.rss_mib()
     if args.swc:
         result = swc_build(dx, args)
         result["import_s"] = import_s
+        result["dendrax_origin"] = P.module_origin(dx)
         C.report(result)
         return
     model = C.load_json(args.model)
     if args.tstop_ms:
         model["tstop_ms"] = args.tstop_ms
-    solver = {"default": None, "sequential": dx.HinesSequential, "levels": dx.HinesLevels}[
+    solver = {"default": None, "sequential": "HinesSequential", "levels": "HinesLevels"}[
         args.tree_solver
     ]
+    if solver is not None:
+        solver = getattr(dx, solver)
 
     t_build = time.perf_counter()
     cell, opts = model_from_dict(model)
@@ -84,10 +110,10 @@ def main() -> None:
     t_sys = time.perf_counter()
     result = {
         "simulator": "dendrax",
-        "version": dx.__version__,
+        "version": getattr(dx, "__version__", None),
         "jax": jax.__version__,
         "device": str(jax.devices()[0]),
-        "tree_solver": type(system.tree_solver).__name__,
+        "tree_solver": type(getattr(system, "tree_solver", None)).__name__,
         "import_s": import_s,
         "rss_after_import_mib": rss_after_import,
         "cell_from_json_s": t_cell - t_build,
@@ -101,6 +127,7 @@ def main() -> None:
         t1 = time.perf_counter()
         lowered.compile()
         result.update(trace_s=t1 - t0, xla_compile_s=time.perf_counter() - t1)
+        result["dendrax_origin"] = P.module_origin(dx)
         C.report(result, model)
         return
 
@@ -118,7 +145,7 @@ def main() -> None:
     result.update(
         rss_before_run_mib=mem.before_mib, run_peak_mib=mem.peak_mib, run_extra_mib=mem.extra_mib
     )
-    C.save_traces(args.traces, np.asarray(res.t), {k: np.asarray(res[k]) for k in res.keys()})
+    C.save_traces(args.traces, np.asarray(res.t), recordings(res))
 
     # The same compilation again from empty caches, split into tracing/lowering and XLA.
     jax.clear_caches()
@@ -127,6 +154,7 @@ def main() -> None:
     t1 = time.perf_counter()
     lowered.compile()
     result.update(trace_s=t1 - t0, xla_compile_s=time.perf_counter() - t1)
+    result["dendrax_origin"] = P.module_origin(dx)
     C.report(result, model, times)
 
 

@@ -1,6 +1,6 @@
 """Gradients and batched throughput, dendrax against Jaxley 0.14, side by side.
 
-``python benchmarks/run_gradients.py [--repeats N] [--batch-100 B] [--devices N]``
+``python benchmarks/run_gradients.py [--repeats N] [--batch-100 B] [--devices N] [--quick]``
 
 Every measurement runs in its own subprocess (``grad_dendrax.py`` / ``grad_jaxley.py``), so
 that its peak RSS (``ru_maxrss``) is its own. Measured, on the CPU, float64, dt 0.025 ms,
@@ -12,12 +12,21 @@ that its peak RSS (``ru_maxrss``) is its own. Measured, on the CPU, float64, dt 
    same sizes (80 x 50); the forward is the jitted loss alone;
 2. compile time of the jitted gradient: first call minus the steady-state median;
 3. peak RSS of the gradient process right after the gradient runs;
-4. batched throughput over gnabar values (0.5x-1.5x) of a single compartment (1,000 sets)
-   and of ``cable_100`` (``--batch-100`` sets, default 1,000): Jaxley ``jax.vmap``; dendrax
-   a plain ``jax.vmap`` and ``dendrax.batch_map`` over ``--devices`` CPU devices (default:
-   one per core), each device's share vmapped whole (or in chunks of ``--chunk``).
+4. batched throughput over gnabar values (0.5x-1.5x) of a single compartment (``--batch-1``
+   sets, default 1,000) and of ``cable_100`` (``--batch-100`` sets, default 1,000), compared
+   like for like on the same devices:
 
-Writes ``benchmarks/results/gradients.json`` and ``benchmarks/results/gradients.md``.
+   - one device each: dendrax ``jax.vmap`` against Jaxley ``jax.vmap``;
+   - ``--devices`` CPU devices each (default: one per core): ``dendrax.batch_map`` against
+     Jaxley's ``jax.vmap`` inside ``jax.shard_map`` over the same devices (what ``batch_map``
+     does; ``grad_jaxley.py --devices``);
+
+   plus, labelled as what it is, dendrax on N devices against Jaxley's plain vmap on one.
+   Batch programs are compiled ahead of time, so compile and run times are measured apart.
+   The traces of every variant are checked against Jaxley's plain vmap (max |dV|).
+
+Writes ``results/gradients.json`` and ``results/gradients.md`` (``--out``), and keeps the
+run, with its provenance, as ``results/runs/<date>-<commit>-gradients.json``.
 """
 
 from __future__ import annotations
@@ -28,12 +37,21 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _provenance as P  # noqa: E402
+
 MODELS = HERE / "_models"
 RESULTS = HERE / "results"
-SIMS = ("dendrax", "jaxley")
+GRAD_MODELS = ("cable_100", "cable_1000")
+# the batch variants: (key, simulator, extra arguments, devices used)
+VARIANTS = ("dendrax", "jaxley", "dendrax_batch_map", "jaxley_shard_map")
 
 
 def run(sim: str, model: Path, *extra: str) -> dict:
@@ -47,61 +65,23 @@ def run(sim: str, model: Path, *extra: str) -> dict:
 
 
 def median(xs: list[float]) -> float:
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+    return float(np.median(xs))
 
 
 def verdict(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--batch-1", type=int, default=1000)
-    ap.add_argument("--batch-100", type=int, default=1000)
-    ap.add_argument("--devices", type=int, default=len(os.sched_getaffinity(0)))
-    ap.add_argument("--chunk", type=int, default=None, help="batch_map chunk size")
-    ap.add_argument(
-        "--reuse-grad",
-        action="store_true",
-        help="take the gradient rows from the last gradients.json, rerun only the batches",
-    )
-    args = ap.parse_args()
-    sys.path.insert(0, str(HERE))
-    import models
+def max_dv(a: Path, b: Path) -> float:
+    return float(np.max(np.abs(np.load(a)["v"] - np.load(b)["v"])))
 
-    grad_models = [MODELS / "cable_100.json", MODELS / "cable_1000.json"]
-    if not all(p.exists() for p in grad_models):
-        models.generate(MODELS, sizes=(100, 1000), families=("cable",))
-    tmp = Path(tempfile.mkdtemp())
-    single = tmp / "cable_1.json"
-    single.write_text(json.dumps(models.cable(1)))
 
-    out: dict = {"grad": {}, "batch": {}}
-    previous = json.loads((RESULTS / "gradients.json").read_text()) if args.reuse_grad else None
-    for m in grad_models:
-        if previous is not None:
-            out["grad"][m.stem] = previous["grad"][m.stem]
-            continue
-        d = run("dendrax", m, "--repeats", str(args.repeats))
-        sizes = [str(s) for s in d["checkpoint_sizes"]]
-        j = run("jaxley", m, "--repeats", str(args.repeats), "--checkpoint", *sizes)
-        out["grad"][m.stem] = {"dendrax": d, "jaxley": j}
-    for m, b in ((single, args.batch_1), (MODELS / "cable_100.json", args.batch_100)):
-        rep = ["--mode", "batch", "--batch", str(b), "--repeats", "2"]
-        out["batch"][m.stem] = {s: run(s, m, *rep) for s in SIMS}
-        chunk = [] if args.chunk is None else ["--chunk", str(args.chunk)]
-        out["batch"][m.stem]["dendrax_batch_map"] = run(
-            "dendrax", m, *rep, "--devices", str(args.devices), *chunk
-        )
-
-    rows, checks = [], {}
-    for name, r in out["grad"].items():
+def grad_rows(grad: dict) -> list[dict]:
+    rows = []
+    for name, r in grad.items():
         d, j = r["dendrax"], r["jaxley"]
         dcpu, jcpu = median(d["run_cpu_s_all"]), median(j["run_cpu_s_all"])
-        row = {
+        rows.append({
             "model": name,
             "n_compartments": d["n_compartments"],
             "checkpoint": d["checkpoint_sizes"],
@@ -123,16 +103,32 @@ def main() -> None:
                 for a, b in (("gnabar", "HH_gNa"), ("gkbar", "HH_gK"), ("gl", "HH_gLeak"))
             ),
             "load": max(d["loadavg_1min"], j["loadavg_1min"]),
-        }
-        rows.append(row)
-    brows = []
-    for name, r in out["batch"].items():
-        j = r["jaxley"]
-        for d in (r["dendrax"], r["dendrax_batch_map"]):
-            how = f"batch_map {d['devices']} dev chunk {d['chunk']}" if "devices" in d else "vmap"
-            brows.append({
+        })  # fmt: skip
+    return rows
+
+
+def batch_rows(batch: dict) -> list[dict]:
+    """One row per comparison: (dendrax variant, Jaxley variant) and whether like for like."""
+    rows = []
+    for name, r in batch.items():
+        pairs = [("dendrax", "jaxley", "vmap on 1 device each", True)]
+        if "dendrax_batch_map" in r:
+            n = r["dendrax_batch_map"]["devices"]
+            if "jaxley_shard_map" in r:
+                pairs.append(("dendrax_batch_map", "jaxley_shard_map", f"{n} devices each", True))
+            pairs.append(
+                ("dendrax_batch_map", "jaxley", f"dendrax on {n} devices, Jaxley on 1", False)
+            )
+        for dk, jk, how, fair in pairs:
+            d, j = r[dk], r[jk]
+            rows.append({
                 "model": name,
-                "dendrax": how,
+                "comparison": how,
+                "like_for_like": fair,
+                "dendrax": dk,
+                "jaxley": jk,
+                "devices": (d.get("devices") or 1, j.get("devices") or 1),
+                "chunk": d.get("chunk"),
                 "n_compartments": d["n_compartments"],
                 "batch": d["batch"],
                 "sims_per_s": (d["batch"] / d["run_s"], j["batch"] / j["run_s"]),
@@ -140,89 +136,143 @@ def main() -> None:
                 "D_over_J": j["run_s"] / d["run_s"],
                 "D_over_J_cpu": j["run_cpu_s"] / d["run_cpu_s"],
                 "compile_s": (d["compile_s"], j["compile_s"]),
+                "max_abs_dv_mV": (d.get("max_abs_dv_mV"), j.get("max_abs_dv_mV")),
                 "load": max(d["loadavg_1min"], j["loadavg_1min"]),
             })  # fmt: skip
+    return rows
 
+
+def span(xs, fmt="{:.2f}", unit=""):
+    lo, hi = fmt.format(min(xs)), fmt.format(max(xs))
+    return (lo if lo == hi else f"{lo}-{hi}") + unit
+
+
+def targets(rows: list[dict], brows: list[dict]) -> dict:
     gf = [r["grad_over_fwd"][0] for r in rows]
     gj = [r["grad_D_over_J"] for r in rows]
     gjc = [r["grad_D_over_J_cpu"] for r in rows]
     comp = [r["compile_s"][0] for r in rows]
     mem = [r["mem_D_over_J"] for r in rows]
-    bt = [b["D_over_J"] for b in brows if b["dendrax"] != "vmap"]
-    btc = [b["D_over_J_cpu"] for b in brows if b["dendrax"] != "vmap"]
-    btv = [b["D_over_J"] for b in brows if b["dendrax"] == "vmap"]
-    checks = {
-        "gradient/forward <= 3 (dendrax)": (f"{min(gf):.2f}-{max(gf):.2f}", max(gf) <= 3),
-        "batched throughput >= 2x Jaxley": (
-            f"dendrax.batch_map {min(bt):.2f}x-{max(bt):.2f}x (by CPU time "
-            f"{min(btc):.2f}x-{max(btc):.2f}x); a plain jax.vmap {min(btv):.2f}x-{max(btv):.2f}x",
-            min(bt) >= 2,
-        ),
+    fair = [b for b in brows if b["like_for_like"]]
+    one = [b["D_over_J"] for b in fair if b["devices"] == (1, 1)]
+    many = [b["D_over_J"] for b in fair if b["devices"][0] > 1]
+    cross = [b["D_over_J"] for b in brows if not b["like_for_like"]]
+    text = f"vmap vs vmap on 1 device {span(one, unit='x')}"
+    if many:
+        text += f"; batch_map vs Jaxley shard_map on the same devices {span(many, unit='x')}"
+    if cross:
+        text += (
+            f" (not like for like: batch_map on N devices vs Jaxley on 1 {span(cross, unit='x')})"
+        )
+    return {
+        "gradient/forward <= 3 (dendrax)": (span(gf), max(gf) <= 3),
+        "batched throughput >= 2x Jaxley (same devices)": (text, min(one + many) >= 2),
         "gradient time <= 0.5x Jaxley": (
-            f"{min(gj):.2f}x-{max(gj):.2f}x (CPU time {min(gjc):.2f}x-{max(gjc):.2f}x)",
+            f"{span(gj, unit='x')} (CPU time {span(gjc, unit='x')})",
             max(gj) <= 0.5,
         ),
-        "gradient compile < 2 s (dendrax)": (f"{min(comp):.2f}-{max(comp):.2f} s", max(comp) < 2),
-        "gradient peak memory <= 0.5x Jaxley": (
-            f"{min(mem):.2f}x-{max(mem):.2f}x",
-            max(mem) <= 0.5,
-        ),
+        "gradient compile < 2 s (dendrax)": (span(comp, unit=" s"), max(comp) < 2),
+        "gradient peak memory <= 0.5x Jaxley": (span(mem, unit="x"), max(mem) <= 0.5),
     }
-    out["summary"] = {"grad": rows, "batch": brows, "targets": checks}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "gradients.json").write_text(json.dumps(out, indent=1))
 
-    f2 = lambda p, fmt="{:.3g}": " / ".join(fmt.format(x) for x in p)  # noqa: E731
-    md = [
-        "# Gradients and batched throughput: dendrax (D) against Jaxley 0.14 (J)",
-        "",
-        "CPU, float64, dt 0.025 ms, 100 ms (4,000 steps). Loss: MSE of the somatic voltage "
-        "against -65 mV; gradient w.r.t. HH gnabar, gkbar, gl (one shared value each), jitted "
-        "`value_and_grad`; dendrax `checkpoint_levels=2`, Jaxley `checkpoint_lengths` the same "
-        "sizes. Times are medians of the steady-state runs (wall; CPU = process CPU time). "
-        "compile = first call minus steady median. peak RSS = the gradient process's "
-        "`ru_maxrss` right after the gradient runs. Each simulator and model in its own process.",
-        "",
-        "| model | comps | checkpoint | grad s D / J | fwd s D / J | grad/fwd D / J "
-        "| grad/fwd by CPU D / J | grad D/J | grad D/J by CPU | grad compile s D / J "
-        "| peak RSS MiB D / J | mem D/J | max rel. grad diff | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        md.append(
-            f"| {r['model']} | {r['n_compartments']} | {'x'.join(map(str, r['checkpoint']))} "
-            f"| {f2(r['grad_s'])} | {f2(r['fwd_s'])} | {f2(r['grad_over_fwd'], '{:.2f}')} "
-            f"| {f2(r['grad_over_fwd_cpu'], '{:.2f}')} | {r['grad_D_over_J']:.2f} "
-            f"| {r['grad_D_over_J_cpu']:.2f} | {f2(r['compile_s'], '{:.2f}')} "
-            f"| {f2(r['peak_rss_mib'], '{:.0f}')} | {r['mem_D_over_J']:.2f} "
-            f"| {r['max_rel_grad_diff']:.1e} | {r['load']:.1f} |"
-        )
-    md += [
-        "",
-        "Batched throughput: the simulation over gnabar scaled 0.5x-1.5x, somatic trace "
-        f"returned; {args.batch_1} parameter sets of the single compartment, {args.batch_100} "
-        "of the 100-compartment cell. Jaxley: `jax.vmap` (its batching). dendrax: a plain "
-        "`jax.vmap`, and `dendrax.batch_map`, which shares the batch across CPU devices "
-        "(`dendrax.use_cpu_cores`, one per core) with `jax.shard_map`. A plain vmap runs the "
-        "batch on one device, where XLA's CPU backend uses the other cores only inside single "
-        "operations (no gain at these array sizes; CPU time > wall time below).",
-        "",
-        "| model | comps | batch | dendrax | sims/s D / J | sims/s by CPU D / J | D/J "
-        "| D/J by CPU | compile s D / J | load |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for b in brows:
-        md.append(
-            f"| {b['model']} | {b['n_compartments']} | {b['batch']} | {b['dendrax']} "
-            f"| {f2(b['sims_per_s'], '{:.0f}')} | {f2(b['sims_per_s_cpu'], '{:.0f}')} "
-            f"| {b['D_over_J']:.2f} | {b['D_over_J_cpu']:.2f} "
-            f"| {f2(b['compile_s'], '{:.2f}')} | {b['load']:.1f} |"
-        )
-    md += ["", "Targets:", ""]
-    md += [f"- {k}: {v} -> {verdict(ok)}" for k, (v, ok) in checks.items()]
-    text = "\n".join(md) + "\n"
-    (RESULTS / "gradients.md").write_text(text)
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch-repeats", type=int, default=2)
+    ap.add_argument("--batch-1", type=int, default=1000)
+    ap.add_argument("--batch-100", type=int, default=1000)
+    ap.add_argument("--devices", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--chunk", type=int, default=None, help="batch_map chunk size")
+    ap.add_argument(
+        "--reuse-grad",
+        nargs="?",
+        const=str(RESULTS / "gradients.json"),
+        metavar="FILE",
+        help="take the gradient rows from FILE (default: the last gradients.json; its "
+        "provenance is kept under provenance.grad_reused_from), rerun only the batches",
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: gradient of cable_100 only, 1 repeat, batches of 8 and 4",
+    )
+    ap.add_argument("--out", default=str(RESULTS), help="folder for gradients.json/.md, runs/")
+    args = ap.parse_args()
+    if args.quick:
+        args.repeats, args.batch_repeats, args.batch_1, args.batch_100 = 1, 1, 8, 4
+    import models
+
+    t_all = time.perf_counter()
+    prov = P.provenance("gradients")
+    grad_names = GRAD_MODELS[:1] if args.quick else GRAD_MODELS
+    grad_models = [MODELS / f"{m}.json" for m in grad_names]
+    if not all(p.exists() for p in grad_models):
+        models.generate(MODELS, sizes=(100, 1000), families=("cable",))
+    tmp = Path(tempfile.mkdtemp(prefix="dendrax_grad_"))
+    single = tmp / "cable_1.json"
+    single.write_text(json.dumps(models.cable(1)))
+
+    out: dict = {
+        "provenance": prov,
+        "config": {
+            "repeats": args.repeats,
+            "batch_repeats": args.batch_repeats,
+            "batch_1": args.batch_1,
+            "batch_100": args.batch_100,
+            "devices": args.devices,
+            "chunk": args.chunk,
+            "quick": args.quick,
+        },
+        "grad": {},
+        "batch": {},
+    }
+    previous = json.loads(Path(args.reuse_grad).read_text()) if args.reuse_grad else None
+    if previous is not None:
+        prov["grad_reused_from"] = {
+            "file": args.reuse_grad,
+            "provenance": previous.get("provenance", "none recorded"),
+        }
+    for m in grad_models:
+        if previous is not None:
+            out["grad"][m.stem] = previous["grad"][m.stem]
+            continue
+        d = run("dendrax", m, "--repeats", str(args.repeats))
+        sizes = [str(s) for s in d["checkpoint_sizes"]]
+        j = run("jaxley", m, "--repeats", str(args.repeats), "--checkpoint", *sizes)
+        out["grad"][m.stem] = {"dendrax": d, "jaxley": j}
+    chunk = [] if args.chunk is None else ["--chunk", str(args.chunk)]
+    for m, b in ((single, args.batch_1), (MODELS / "cable_100.json", args.batch_100)):
+        rep = ["--mode", "batch", "--batch", str(b), "--repeats", str(args.batch_repeats)]
+        dev = ["--devices", str(args.devices)]
+        extra = {
+            "dendrax": [],
+            "jaxley": [],
+            "dendrax_batch_map": dev + chunk,
+            "jaxley_shard_map": dev,
+        }
+        res = {}
+        for key in VARIANTS:
+            traces = tmp / f"{m.stem}_{key}.npz"
+            res[key] = run(key.split("_")[0], m, *rep, *extra[key], "--traces", str(traces))
+        ref = tmp / f"{m.stem}_jaxley.npz"
+        for key in VARIANTS:  # agreement of every variant with Jaxley's plain vmap
+            res[key]["max_abs_dv_mV"] = max_dv(ref, tmp / f"{m.stem}_{key}.npz")
+        out["batch"][m.stem] = res
+
+    rows, brows = grad_rows(out["grad"]), batch_rows(out["batch"])
+    out["summary"] = {"grad": rows, "batch": brows, "targets": targets(rows, brows)}
+    P.finish(prov, t_all)
+    dest = Path(args.out)
+    dest.mkdir(parents=True, exist_ok=True)
+    stored = P.store_run(out, dest)
+    (dest / "gradients.json").write_text(json.dumps(out, indent=1))
+    import report
+
+    text = report.gradients_markdown(out, source=stored.name)
+    (dest / "gradients.md").write_text(text)
     print(text)
+    print(f"wrote {dest / 'gradients.json'}, {dest / 'gradients.md'} and {stored}")
 
 
 if __name__ == "__main__":

@@ -4,15 +4,25 @@ Flow: describe a :class:`Cell` (geometry, cable properties, channels, stimuli, r
 :func:`compile` it to an immutable :class:`System` -> :func:`simulate` (pure; jit, grad and vmap
 apply). Units follow NEURON: mV, ms, µm, µF/cm², Ω·cm, S/cm², mA/cm², nA, °C.
 
-Importing dendrax enables JAX's float64 support (``jax_enable_x64``): validation against NEURON
-runs in float64. Choose float32 per model with ``compile(..., dtype=jnp.float32)``.
+Importing dendrax enables JAX's float64 support (``jax_enable_x64``) globally, for the whole
+process: validation against NEURON runs in float64, and new JAX arrays in your own code default
+to 64 bits too. Choose float32 per model with ``compile(..., dtype=jnp.float32)``. If you switch
+float64 off again (``jax.config.update("jax_enable_x64", False)``), compile with
+``dtype=jnp.float32``: asking for float64 then raises an error instead of silently computing in
+float32.
+
+The plotting functions (:func:`plot_traces`, :func:`plot_morphology`) are loaded on first use:
+``import dendrax`` does not import matplotlib.
 """
 
 import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
 
+from ._analysis import spike_times  # noqa: E402
 from ._batch import batch_map, use_cpu_cores  # noqa: E402
+from .io._model_json import load_model  # noqa: E402
+from .io._save_model import save_model  # noqa: E402
 from .mechanisms import (  # noqa: E402
     HH,
     Channel,
@@ -60,6 +70,20 @@ from .train._sharing import (  # noqa: E402
 from .train._transforms import Affine, Chain, Identity, Sigmoid, Softplus, Transform  # noqa: E402
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """The plotting functions, imported on first use (matplotlib stays unimported until then)."""
+    if name == "plot_morphology":
+        from .viz._morphology import plot_morphology
+
+        return plot_morphology
+    if name == "plot_traces":
+        from .viz._traces import plot_traces
+
+        return plot_traces
+    raise AttributeError(f"module 'dendrax' has no attribute {name!r}")
+
 
 __all__ = [
     "AbstractTreeSolver",
@@ -125,4 +149,9 @@ __all__ = [
     "time_mask",
     "window_mean",
     "window_std",
+    "load_model",
+    "plot_morphology",
+    "plot_traces",
+    "save_model",
+    "spike_times",
 ]

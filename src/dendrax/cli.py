@@ -1,11 +1,40 @@
-"""The ``dendrax`` command line: ``dendrax demo``, ``dendrax simulate``, ``dendrax fit``."""
+"""The ``dendrax`` command line: ``demo``, ``simulate``, ``fit``, ``docs`` and ``--version``."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import sys
 import time
 from pathlib import Path
+
+# The documents ``dendrax docs`` shows. In an installed package they are ``dendrax/docs/*.md``
+# (copied from the repository's docs/ at build time by setup.py, their one source); in a
+# source checkout (editable install) they are read from docs/ directly.
+DOC_NAMES = (
+    "model_format",
+    "fit_format",
+    "channels",
+    "gradients",
+    "fitting_example",
+    "performance",
+)
+
+
+def docs_dir() -> Path | None:
+    """The folder holding the documentation files, or None if it cannot be found."""
+    installed = Path(str(importlib.resources.files("dendrax"))) / "docs"
+    checkout = Path(__file__).resolve().parents[2] / "docs"
+    for folder in (installed, checkout):
+        if (folder / "model_format.md").is_file():
+            return folder
+    return None
+
+
+def _version() -> str:
+    from dendrax import __version__
+
+    return __version__
 
 
 def _fail(message: str) -> int:
@@ -88,10 +117,40 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.output_dir))
 
 
+def _docs(args: argparse.Namespace) -> int:
+    folder = docs_dir()
+    if folder is None:
+        return _fail(
+            "the documentation files are missing from this installation; reinstall dendrax "
+            "(pip install dendrax) or read docs/ in the source repository."
+        )
+    if args.name is None:
+        print(f"dendrax documentation in {folder}:")
+        for name in DOC_NAMES:
+            if (folder / f"{name}.md").is_file():
+                print(f"  {name:16s} {folder / (name + '.md')}")
+        print("Show one with `dendrax docs NAME` (its path only: `dendrax docs NAME --path`).")
+        return 0
+    name = args.name.removesuffix(".md")
+    path = folder / f"{name}.md"
+    if name not in DOC_NAMES or not path.is_file():
+        return _fail(f"no document {args.name!r}; choose one of: {', '.join(DOC_NAMES)}.")
+    if args.path:
+        print(path)
+    else:
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dendrax",
         description="Differentiable simulation of detailed biophysical neuron models (on JAX).",
+        epilog="Documentation: `dendrax docs` lists the documents (model and fit file formats, "
+        "...) and where they are installed.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"dendrax {_version()}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -107,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser(
         "simulate",
         help="run a JSON model file and write the recordings to an npz file",
-        description="Run MODEL.json (dendrax model format v1, see docs/model_format.md) and write "
-        "t (ms), one array per recording key and spikes__<key> (ms) for voltage recordings.",
+        description="Run MODEL.json (dendrax model format v1, documented in `dendrax docs "
+        "model_format`) and write t (ms), one array per recording key and spikes__<key> (ms) "
+        "for voltage recordings.",
     )
     sim.add_argument("model", help="model file (JSON)")
     sim.add_argument("-o", "--output", required=True, help="output npz file")
@@ -126,9 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser(
         "fit",
         help="fit trainable parameters of a JSON model to recorded traces (npz)",
-        description="Fit the parameters listed in FIT.json (format: docs/fit_format.md) so that "
-        "MODEL.json's recordings match TARGET.npz (as written by `dendrax simulate`); write the "
-        "fitted model (same format as MODEL.json), the loss history (JSON) and a plot (PNG).",
+        description="Fit the parameters listed in FIT.json (format: `dendrax docs fit_format`) "
+        "so that MODEL.json's recordings match TARGET.npz (as written by `dendrax simulate`); "
+        "write the fitted model (same format as MODEL.json), the loss history (JSON) and a plot "
+        "(PNG).",
     )
     fit.add_argument("model", help="model file (JSON)")
     fit.add_argument("--target", required=True, help="target recordings (npz, `t` in ms)")
@@ -139,6 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--float32", action="store_true", help="simulate and fit in float32")
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(func=_fit)
+
+    docs = sub.add_parser(
+        "docs",
+        help="list the documentation (file formats, channels, gradients) or show one document",
+        description="Without NAME: list the documents and their installed paths. With NAME "
+        "(e.g. model_format, fit_format): print that document (Markdown).",
+    )
+    docs.add_argument("name", nargs="?", help="document to show, e.g. model_format")
+    docs.add_argument("--path", action="store_true", help="print only the file's path")
+    docs.set_defaults(func=_docs)
     return parser
 
 

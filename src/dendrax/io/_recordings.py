@@ -1,22 +1,18 @@
-"""Recorded traces on disk: the npz layout of ``dendrax simulate`` and spike detection."""
+"""Recorded traces on disk: the npz layout of ``dendrax simulate`` (spike times from
+:func:`dendrax.spike_times`, in ``dendrax._analysis``)."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from .._analysis import spike_times
 
-def spike_times(t_ms: np.ndarray, v_mV: np.ndarray, threshold_mV: float = 0.0) -> np.ndarray:
-    """Upward threshold crossings ``v[k] < thr <= v[k+1]``, linearly interpolated (ms)."""
-    t = np.asarray(t_ms, dtype=np.float64)
-    v = np.asarray(v_mV, dtype=np.float64)
-    k = np.flatnonzero((v[:-1] < threshold_mV) & (v[1:] >= threshold_mV))
-    frac = (threshold_mV - v[k]) / (v[k + 1] - v[k])
-    return t[k] + frac * (t[k + 1] - t[k])
+__all__ = ["save_npz", "spike_times", "traces_to_arrays"]
 
 
 def traces_to_arrays(
@@ -27,7 +23,7 @@ def traces_to_arrays(
     for key, y in traces.items():
         out[key] = np.asarray(y, dtype=np.float64)
         if key in voltage_keys:
-            out["spikes__" + key] = spike_times(out["t"], out[key])
+            out["spikes__" + key] = cast(np.ndarray, spike_times(out["t"], out[key]))  # 1-D
     for key, value in (extra or {}).items():
         out[key] = np.asarray(value)
     return out

@@ -4,33 +4,121 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
+from ..model._cell import Cell
+from ..model._stimuli import IClamp, Waveform
+
+
+def stimulus_windows(stimuli: Any) -> list[tuple[float, float]]:
+    """The distinct ``(start_ms, stop_ms)`` windows of current clamps, in order of appearance.
+
+    Args:
+        stimuli: a :class:`dendrax.Cell` (its ``IClamp`` stimuli; ``Waveform`` stimuli have no
+            window and are skipped), one :class:`dendrax.IClamp`, or a sequence of them.
+            Clamps with ``dur_ms = 0`` (never on) are skipped.
+    """
+    if isinstance(stimuli, Cell):
+        clamps = [p.stimulus for p in stimuli.placements if isinstance(p.stimulus, IClamp)]
+    elif isinstance(stimuli, IClamp):
+        clamps = [stimuli]
+    elif isinstance(stimuli, Sequence) and not isinstance(stimuli, str):
+        clamps = list(stimuli)
+        for i, s in enumerate(clamps):
+            if not isinstance(s, IClamp):
+                hint = (
+                    " A Waveform has no on/off window; leave it out."
+                    if isinstance(s, Waveform)
+                    else ""
+                )
+                raise TypeError(
+                    f"plot_traces(stimuli=...): item {i} is a {type(s).__name__}; give "
+                    f"dendrax.IClamp objects or the Cell they stimulate.{hint}"
+                )
+    else:
+        raise TypeError(
+            f"plot_traces(stimuli={stimuli!r}): give the Cell, an IClamp or a list of IClamps."
+        )
+    windows: list[tuple[float, float]] = []
+    for c in clamps:
+        w = (float(c.delay_ms), float(c.delay_ms + c.dur_ms))
+        if c.dur_ms > 0 and w not in windows:
+            windows.append(w)
+    return windows
+
 
 def plot_traces(
-    t_ms: np.ndarray,
-    traces: Mapping[str, np.ndarray],
+    t_ms: Any,
+    traces: Mapping[str, np.ndarray] | None = None,
     path: str | os.PathLike | None = None,
     keys: Sequence[str] | None = None,
     title: str = "",
+    *,
+    stimuli: Any = None,
+    ax: Any = None,
+    ylabel: str = "membrane potential (mV)",
 ):
-    """Plot traces against time (ms), one line per key; voltages in mV. Saves a PNG if ``path``.
+    """Plot recorded traces against time (ms), one line per key, and shade the stimuli.
 
-    Returns the matplotlib figure.
+    Call it as ``plot_traces(result)`` with a :class:`dendrax.Result`, or as
+    ``plot_traces(t_ms, traces)`` with the times (ms) and a mapping ``key -> trace``.
+
+    Args:
+        t_ms: a ``Result``, or the sample times (ms).
+        traces: ``{key: trace}`` (voltages in mV) when ``t_ms`` is an array; omit it for a
+            ``Result``.
+        path: save the figure there (PNG) if given.
+        keys: the keys to plot (default: all, in order).
+        title: axes title.
+        stimuli: shade the on-windows ``delay_ms <= t < delay_ms + dur_ms`` of current
+            clamps: the :class:`dendrax.Cell` (all its ``IClamp`` stimuli), one
+            :class:`dendrax.IClamp` or a list of them. ``Waveform`` stimuli are not shaded.
+        ax: a matplotlib Axes to draw into; a new figure if None.
+        ylabel: the y-axis label.
+
+    Returns:
+        The matplotlib Figure. Each trace is one line (``ax.lines``) and each distinct
+        stimulus window one shaded patch (``ax.patches``).
     """
     import matplotlib
 
-    if path is not None:
+    if path is not None and ax is None:
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    if traces is None:
+        if not (hasattr(t_ms, "t") and hasattr(t_ms, "traces")):
+            raise TypeError(
+                "plot_traces(t_ms, traces): give a dendrax.Result (plot_traces(result)) or the "
+                "times and a mapping of traces (plot_traces(result.t, {'v': trace}))."
+            )
+        t_ms, traces = t_ms.t, t_ms.traces
+    traces = dict(traces or {})
+    t = np.asarray(t_ms)
     keys = list(traces) if keys is None else list(keys)
-    fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+    missing = [k for k in keys if k not in traces]
+    if missing:
+        raise KeyError(
+            f"plot_traces(keys=...): no trace(s) {missing}; the traces are {sorted(traces)}."
+        )
+    windows = [] if stimuli is None else stimulus_windows(stimuli)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+    fig = ax.figure
+    for i, (start, stop) in enumerate(windows):
+        ax.axvspan(start, stop, color="0.9", zorder=0, label="IClamp on" if i == 0 else None)
     for key in keys:
-        ax.plot(np.asarray(t_ms), np.asarray(traces[key]), lw=1.0, label=key)
+        y = np.asarray(traces[key])
+        if y.shape[-1:] != t.shape:
+            raise ValueError(
+                f"plot_traces: trace {key!r} has shape {y.shape}, but there are {t.size} "
+                "times; give one value per time (time on the last axis)."
+            )
+        ax.plot(t, y.T, lw=1.0, label=key)
     ax.set_xlabel("time (ms)")
-    ax.set_ylabel("membrane potential (mV)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(frameon=False, fontsize="small")
     if path is not None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 import numpy as np
 
+from ..._precision import require_float64_support
 from ...solve._methods import BackwardEuler, CrankNicolson, Method
 from ...solve._system import System, Topology
 from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
@@ -98,6 +99,7 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         )
     if jnp.dtype(dtype) not in (jnp.dtype(jnp.float32), jnp.dtype(jnp.float64)):
         raise ValueError(f"dtype={dtype!r}: use jnp.float64 or jnp.float32.")
+    require_float64_support(dtype)
     n_steps = n_steps_for(dt_ms, t_stop_ms)
     v_init_mV = _check_number("v_init_mV", v_init_mV)
     celsius = _check_number("celsius", celsius)
