@@ -48,3 +48,12 @@ def test_keys_keep_their_order_and_values():
     assert float(r["v_basal"][-1]) == float(full.v[comp])
     assert float(r["h_soma"][-1]) == float(full.states[0]["h"][0])
     assert np.asarray(system.records.is_voltage).tolist() == [True, True, False, True]
+
+
+def test_a_model_without_recordings_runs_with_and_without_checkpoints():
+    cell = branched_cell("hh")
+    cell.recordings.clear()
+    system = dx.compile(cell, dt_ms=0.025, t_stop_ms=30.0)  # 1,200 steps: two levels
+    r = dx.simulate(system)
+    assert r.data.shape == (system.n_steps + 1, 0) and r.keys() == ()
+    assert r.final_state.v.shape == (system.n_nodes,)

@@ -101,7 +101,9 @@ def _nested_scan(body, state, xs, sizes):
         return _nested_scan(body, state, xs_chunk, inner)
 
     final, ys = jax.lax.scan(chunk, state, chunked)
-    return final, jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:]), ys)
+    return final, jax.tree_util.tree_map(
+        lambda a: a.reshape((a.shape[0] * a.shape[1],) + a.shape[2:]), ys
+    )
 
 
 def _run(

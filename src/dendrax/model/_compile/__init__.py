@@ -152,5 +152,5 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         mechanisms=tuple(groups),
         stimuli=stimuli,
         records=records,
-        layout=build_layout(cells, offsets),
+        layout=build_layout(cells, offsets, dtype),
     )

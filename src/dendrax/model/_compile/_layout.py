@@ -11,7 +11,7 @@ from ...solve._system import Layout
 from .._cell import Cell
 
 
-def build_layout(cells: Sequence[Cell], offsets: np.ndarray) -> Layout:
+def build_layout(cells: Sequence[Cell], offsets: np.ndarray, dtype) -> Layout:
     kinds = [c.geometry.kinds() for c in cells]
     region_names = sorted({str(k) for ks in kinds for k in np.unique(ks).tolist()})
     code = {name: i for i, name in enumerate(region_names)}
@@ -35,7 +35,7 @@ def build_layout(cells: Sequence[Cell], offsets: np.ndarray) -> Layout:
         branch_of_comp=ints(np.concatenate([c.geometry.branch_of_compartment() for c in cells])),
         region_of_comp=ints(np.concatenate([[code[str(k)] for k in ks] for ks in kinds])),
         distance_um=jnp.asarray(
-            np.concatenate([c.geometry.path_distance_um() for c in cells]), dtype=jnp.float64
+            np.concatenate([c.geometry.path_distance_um() for c in cells]), dtype=dtype
         ),
         comp_offset=ints(offsets),
         branch_offset=ints(branch_offset),
