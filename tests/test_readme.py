@@ -36,13 +36,14 @@ def use_scripts() -> list[str]:
 
 def test_the_use_section_has_its_snippets():
     scripts = use_scripts()
-    assert len(scripts) == 2
+    assert len(scripts) == 3
     for name in ("spike_times", "save_model", "load_model", "plot_morphology", "plot_traces"):
         assert f"dx.{name}(" in scripts[0], name
-    assert "dx.batch_map(" in scripts[1]
+    assert "dx.CurrentInput(" in scripts[1]
+    assert "dx.batch_map(" in scripts[2]
 
 
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("index", [0, 1, 2])
 def test_use_snippet_runs_as_written(tmp_path, index):
     script = use_scripts()[index]
     env = {**os.environ, "MPLBACKEND": "Agg"}
