@@ -64,42 +64,29 @@ def build_topology(geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
 
 def build_forest(geometries: Sequence[Geometry]) -> tuple[np.ndarray, np.ndarray]:
     """The forest of every cell's tree: ``parent`` and ``halves`` in the global numbering
-    (compartments of all cells first, cell by cell, then their junction nodes). Cells that
-    share one Geometry object share its topology, computed once and tiled with offsets."""
+    (compartments of all cells first, cell by cell, then their junction nodes, cell by cell).
+    Cells that share one Geometry object share its topology, computed once and tiled with
+    offsets."""
     cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     local = []
     for g in geometries:
         if id(g) not in cache:
             cache[id(g)] = build_topology(g)
         local.append((g.n_compartments, *cache[id(g)]))
-    n_comp_total = sum(nc for nc, _, _ in local)
-    comp_off = 0
-    junc_off = n_comp_total
-    parents, halves_all = [], []
-    for nc, parent, halves in local:
-        n_local = parent.size
-
-        def to_global(i, nc=nc, comp_off=comp_off, junc_off=junc_off):
-            return np.where(i < 0, -1, np.where(i < nc, i + comp_off, i - nc + junc_off))
-
-        # junction nodes of this cell follow its compartments in the local numbering
-        order = np.concatenate([np.arange(nc), np.arange(nc, n_local)])
-        parents.append((order, to_global(parent)))
-        h = halves.copy()
-        h[:, 0] = np.where(h[:, 0] >= 0, h[:, 0] + comp_off, -1)
-        h[:, 2] = np.where(h[:, 2] >= 0, h[:, 2] + comp_off, -1)
-        halves_all.append((nc, h))
-        comp_off += nc
-        junc_off += n_local - nc
-    n_nodes = junc_off
+    n_comp = sum(nc for nc, _, _ in local)
+    n_nodes = sum(parent.size for _, parent, _ in local)
     parent_out = np.full(n_nodes, -1, dtype=np.int64)
-    halves_out = np.tile(np.array([-1, 0, -1, 0], dtype=np.int64), (n_nodes, 1))
-    comp_off, junc_off = 0, n_comp_total
-    for (order, gparent), (nc, h) in zip(parents, halves_all):
-        n_local = order.size
-        dest = np.concatenate([np.arange(nc) + comp_off, np.arange(n_local - nc) + junc_off])
-        parent_out[dest] = gparent
-        halves_out[dest] = h
+    halves_out = np.empty((n_nodes, 4), dtype=np.int64)
+    comp_off, junc_off = 0, n_comp
+    for nc, parent, halves in local:
+        n_junc = parent.size - nc
+        # local node i -> global: compartments shift by comp_off, junctions to junc_off + (i - nc)
+        to_global = np.concatenate([np.arange(nc) + comp_off, np.arange(n_junc) + junc_off])
+        parent_out[to_global] = np.where(parent < 0, -1, to_global[np.maximum(parent, 0)])
+        h = halves.copy()
+        for col in (0, 2):  # compartment columns; -1 means "no half"
+            h[:, col] = np.where(h[:, col] >= 0, h[:, col] + comp_off, -1)
+        halves_out[to_global] = h
         comp_off += nc
-        junc_off += n_local - nc
+        junc_off += n_junc
     return parent_out, halves_out
