@@ -271,3 +271,12 @@ def test_transform_errors():
         dx.Sigmoid(0.0, 1.0).check("x", np.array([1.0]))
     with pytest.raises(ValueError, match="> 0.5"):
         dx.Chain((dx.Affine(2.0), dx.Softplus(lower=0.5))).check("x", np.array([0.2]))
+
+
+def test_equal_parameter_maps_have_equal_structures(cell):
+    import jax
+
+    system = dx.compile(cell, dt_ms=0.025, t_stop_ms=1.0)
+    specs = [dx.Trainable("gna", (dx.HH, "gnabar")), dx.Trainable("Ra", "Ra")]
+    a, b = dx.ParameterMap(system, specs), dx.ParameterMap(system, specs)
+    assert jax.tree_util.tree_structure(a) == jax.tree_util.tree_structure(b)

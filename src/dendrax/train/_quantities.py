@@ -39,12 +39,25 @@ class Located:
     factor: float
 
 
-def _field(system: System, name: str):
-    return getattr(system, name)
+@dataclasses.dataclass(frozen=True)
+class FieldGetter:
+    """``system.<name>``; compares by value, so equal ParameterMaps have equal structures."""
+
+    name: str
+
+    def __call__(self, system: System):
+        return getattr(system, self.name)
 
 
-def _mechanism_param(system: System, group: int, param: str):
-    return system.mechanisms[group].params[param]
+@dataclasses.dataclass(frozen=True)
+class MechanismParameterGetter:
+    """``system.mechanisms[group].params[param]``; compares by value."""
+
+    group: int
+    param: str
+
+    def __call__(self, system: System):
+        return system.mechanisms[self.group].params[self.param]
 
 
 class Quantity(abc.ABC):
@@ -80,10 +93,8 @@ class CableParameter(Quantity):
         return CABLE_QUANTITIES[self.name][2]
 
     def locate(self, system: System) -> Located:
-        import functools
-
         return Located(
-            getter=functools.partial(_field, name=self.field),
+            getter=FieldGetter(self.field),
             site_compartments=np.arange(system.n_comp),
             factor=CABLE_QUANTITIES[self.name][1],
         )
@@ -121,14 +132,12 @@ class MechanismParameter(Quantity):
         return self.mechanism.parameters[self.parameter][1]
 
     def locate(self, system: System) -> Located:
-        import functools
-
         found = [i for i, g in enumerate(system.mechanisms) if g.mechanism_type is self.mechanism]
         if not found:
             raise ValueError(f"{self.mechanism.__name__} is not inserted.")
         gi = found[0]
         return Located(
-            getter=functools.partial(_mechanism_param, group=gi, param=self.parameter),
+            getter=MechanismParameterGetter(gi, self.parameter),
             site_compartments=np.asarray(system.mechanisms[gi].compartments),
             factor=1.0,
         )
