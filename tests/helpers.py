@@ -2,7 +2,8 @@
 test_vmap_grad), in the manner of lineax's tests: every test runs over the cross product of
 
 - ``MODELS``: small cells of different shapes, built with the public API (<= 31 compartments);
-- ``MECHANISMS``: the channels inserted into every model (hh, pas and a custom ``dx.Channel``);
+- ``MECHANISMS``: the mechanisms in every model (hh, pas, a custom ``dx.Channel`` and a custom
+  ``dx.PointMechanism``);
 - ``METHODS``: ``BackwardEuler()``, ``CrankNicolson()``;
 - ``SOLVERS``: ``HinesSequential()``, ``HinesLevels()``, ``HinesLevels(width=2)``;
 - ``DTYPES``: float64, float32.
@@ -68,6 +69,16 @@ class KSlow(dx.Channel):
         return p["gbar"] * s["n"] * (v - p["ek"])
 
 
+class PointConductance(dx.PointMechanism):
+    """A custom point mechanism: a fixed conductance ``g`` (µS) to ``e`` (mV), i in nA."""
+
+    name = "point_conductance_test"
+    parameters = {"g": (0.0005, "uS"), "e": (-60.0, "mV")}
+
+    def current(self, v, s, p, celsius):
+        return p["g"] * (v - p["e"])
+
+
 @dataclasses.dataclass(frozen=True)
 class Mechanism:
     """A channel inserted into every model: ``make()`` gives the instance, ``region`` is
@@ -83,6 +94,8 @@ MECHANISMS: dict[str, Mechanism] = {
     "hh": Mechanism(dx.HH, "soma", ("gnabar", "gkbar", "gl")),
     "pas": Mechanism(lambda: dx.Pas(g=1e-4, e=-65.0), "dendrites", ("g", "e")),
     "kslow": Mechanism(KSlow, "all", ("gbar",)),
+    # point mechanisms are placed (twice, on one site: repeated sites add up) at the soma centre
+    "point": Mechanism(PointConductance, "soma", ("g",)),
 }
 
 CABLE_TRAINED = ("cm", "Ra")  # one shared value each
@@ -112,7 +125,12 @@ def decorate(cell: dx.Cell, stimuli, record_a, record_b, amp: float = 1.0) -> dx
     current times ``amp``) and record the voltage at ``record_a`` ("v_a") and ``record_b``
     ("v_b"), both ``(branch, x)``."""
     for mech in MECHANISMS.values():
-        cell.insert(mech.make(), where=region(cell, mech.region))
+        instance = mech.make()
+        if isinstance(instance, dx.PointMechanism):
+            cell.place(instance, at=(0, 0.5))
+            cell.place(mech.make(), at=(0, 0.5))
+        else:
+            cell.insert(instance, where=region(cell, mech.region))
     for stimulus, at in stimuli:
         cell.stimulate(scaled(stimulus, amp), at=at)
     cell.record("v", record_a, key="v_a")
@@ -272,7 +290,7 @@ class Case:
         self.dtype = DTYPES[config.dtype]
         self.cell = MODELS[config.model]()
         self.system = self.compile(self.cell)
-        self.pm = dx.ParameterMap(self.cell, self.system, trainables())
+        self.pm = dx.ParameterMap(self.system, trainables())
         self.params = self.pm.init()
 
     def compile(self, cell: dx.Cell) -> dx.System:
