@@ -130,9 +130,10 @@ def assert_matches_fd(grad, fd, names):
 
 
 def flat_names(pm, unravel):
-    names = []
-    for e in pm.entries:
-        names += [f"{e.name}[{g}]" for g in e.group_names]
+    """Labels of ``ravel_pytree(pm.init())`` in its order: the params dict flattens with its
+    keys sorted, not in the order of the trainables."""
+    leaves = jax.tree_util.tree_flatten_with_path(pm.init())[0]
+    names = [f"{p[0].key}[{g}]" for p, _ in leaves for g in pm.group_names(p[0].key)]
     return names + ["stimulus amplitude", "initial voltage"]
 
 
