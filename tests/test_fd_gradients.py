@@ -86,7 +86,7 @@ def make_trainables(cell):
 
 def parameter_map(cell, system, trainables):
     """The one place that constructs a ParameterMap (its signature is about to change)."""
-    return dx.ParameterMap(cell, system, trainables)
+    return dx.ParameterMap(system, trainables)
 
 
 def flat_names(pm):

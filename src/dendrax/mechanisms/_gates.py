@@ -31,13 +31,22 @@ def safe_exp(x, clip=_EXP_CLIP):
 
 
 def vtrap(x, y, exp_x_over_y=None):
-    """``x / (exp(x/y) - 1)``, continued by ``y (1 - x/y/2)`` where ``|x/y| < 1e-6`` (hh.mod).
+    """``x / (exp(x/y) - 1)`` with its removable singularity at ``x = 0`` handled (hh.mod).
 
-    ``exp_x_over_y`` may pass a precomputed ``exp(x/y)``. The unused branch never produces
-    inf/NaN values or gradients.
+    float64 (NEURON's numerics): the series ``y (1 - x/y/2)`` where ``|x/y| < 1e-6``, else the
+    quotient; ``exp_x_over_y`` may pass a precomputed ``exp(x/y)``. float32: the quotient loses
+    ``eps/u²`` of its derivative near the singularity (``u = x/y``), so it uses
+    ``x / expm1(u)`` and, where ``|u| < 1e-2``, the series ``y (1 - u/2 + u²/12)`` (error
+    ``O(u⁴)``, below float32 resolution). The unused branch never produces inf/NaN values or
+    gradients.
     """
-    small = jnp.abs(x / y) < 1e-6
+    u = x / y
+    if jnp.result_type(x, y) == jnp.float32:
+        small = jnp.abs(u) < 1e-2
+        denom = jnp.where(small, 1.0, jnp.expm1(jnp.where(small, 1.0, u)))
+        return jnp.where(small, y * (1.0 - u / 2.0 + u * u / 12.0), x / denom)
+    small = jnp.abs(u) < 1e-6
     if exp_x_over_y is None:
-        exp_x_over_y = jnp.exp(x / y)
+        exp_x_over_y = jnp.exp(u)
     denom = jnp.where(small, 1.0, exp_x_over_y - 1.0)
     return jnp.where(small, y * (1.0 - x / y / 2.0), x / denom)
