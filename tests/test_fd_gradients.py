@@ -168,14 +168,23 @@ def test_crank_nicolson():
     assert_matches("CN")
 
 
-@pytest.mark.parametrize("key", ["BE-levels", "BE-levels-width2"])
+# width 2 only under -m slow: it compiles a third configuration (~9 s), and test_grad.py's
+# default selection already checks HinesLevels(width=2) against finite differences
+SLOW_KEYS = {"BE-levels-width2"}
+
+
+def _keys(keys):
+    return [pytest.param(k, marks=pytest.mark.slow) if k in SLOW_KEYS else k for k in keys]
+
+
+@pytest.mark.parametrize("key", _keys(["BE-levels", "BE-levels-width2"]))
 def test_hines_levels(key):
     """HinesLevels inside simulate (reverse mode through its custom solve rule), rows of any
     width and rows of width 2, backward Euler."""
     assert_matches(key)
 
 
-@pytest.mark.parametrize("key", list(CONFIGS))
+@pytest.mark.parametrize("key", _keys(list(CONFIGS)))
 def test_hh_reversal_potentials_and_custom_channel(key):
     """hh's ek and el (per region: soma and apical) and every parameter of the custom channel
     (gbar per branch, ek, and vhalf and tau, which act only through its gate) are among the
