@@ -5,6 +5,7 @@ library (NEURON's ``hh`` and ``pas``)."""
 from . import channels
 from ._base import NONSPECIFIC, Channel, DensityMechanism, Mechanism, PointMechanism
 from ._gates import exponential_euler, exponential_euler_rates, safe_exp, vtrap
+from ._ions import NEURON_DEFAULTS as ION_DEFAULTS
 from ._registry import MechanismRegistry
 from .channels import HH, Pas
 
@@ -14,6 +15,7 @@ DEFAULT_REGISTRY = MechanismRegistry([HH, Pas])
 __all__ = [
     "DEFAULT_REGISTRY",
     "HH",
+    "ION_DEFAULTS",
     "NONSPECIFIC",
     "Channel",
     "DensityMechanism",

@@ -17,6 +17,9 @@ serves density channels, point processes and synapses:
   (``"na"``, ``"k"``, ``"ca"``, ... and :data:`NONSPECIFIC`), the hook through which a mechanism
   writes ion currents (NMODL ``USEION ... WRITE``). Implement either this or :meth:`current`;
   the other follows.
+- ``ion_reads``: the ion variables a mechanism reads (NMODL ``USEION ... READ``), e.g.
+  ``("ena",)`` or ``("cai", "cao")``: the engine puts their values at every site into
+  ``params`` under these names (mV for reversal potentials, mM for concentrations).
 - point mechanisms only: ``on_event(states, params, weight) -> states``, what NMODL calls
   ``NET_RECEIVE``: applied in the step an event arrives, before the voltage step.
 
@@ -33,6 +36,7 @@ from typing import Any, ClassVar
 import equinox as eqx
 
 from ._gates import exponential_euler
+from ._ions import check_ion_reads
 
 Array = Any
 NONSPECIFIC = "nonspecific"  # NMODL NONSPECIFIC_CURRENT: carried by no tracked ion species
@@ -54,6 +58,7 @@ class Mechanism(eqx.Module):
     name: ClassVar[str] = ""
     parameters: ClassVar[Mapping[str, tuple[float, str]]] = {}
     states: ClassVar[tuple[str, ...]] = ()
+    ion_reads: ClassVar[tuple[str, ...]] = ()
     current_unit: ClassVar[str] = ""
 
     values: dict[str, float]
@@ -67,6 +72,7 @@ class Mechanism(eqx.Module):
                 f"{cls.__name__} must implement current() or species_currents() (the membrane "
                 f"current, {cls.current_unit or 'mA/cm² or nA'}, outward positive)."
             )
+        check_ion_reads(cls.__name__, cls.ion_reads, cls.parameters)
         unknown = sorted(set(values) - set(cls.parameters))
         if unknown:
             raise ValueError(

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from ._cable import Cable
+from ._ions import site_params
 from ._system import MechanismGroup, System
 
 Array = jax.Array
@@ -34,8 +35,10 @@ def membrane_currents(
         mechanism = group.mechanism
         vg = site_voltage(system, group, v)
 
-        def current(vv, mechanism=mechanism, s=s, group=group):
-            return mechanism.current(vv, s, group.params, system.celsius)
+        params = site_params(system, group)
+
+        def current(vv, mechanism=mechanism, s=s, params=params):
+            return mechanism.current(vv, s, params, system.celsius)
 
         i, di_dv = jax.jvp(current, (vg,), (jnp.ones_like(vg),))
         if group.is_point:

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 
 from ..mechanisms._base import PointMechanism
+from ._ions import site_params
 from ._system import System
 
 Array = jax.Array
@@ -31,6 +32,6 @@ def deliver_events(
         arrived = jnp.zeros(n, bool).at[instance].max(weights[index] != 0)
         mechanism = group.mechanism
         assert isinstance(mechanism, PointMechanism)  # compile groups event inputs so
-        new = mechanism.on_event(out[gi], group.params, w)
+        new = mechanism.on_event(out[gi], site_params(system, group), w)
         out[gi] = {k: jnp.where(arrived, new[k], out[gi][k]) for k in out[gi]}
     return tuple(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 
 from ._currents import site_voltage
+from ._ions import site_params
 from ._system import System
 
 Array = jax.Array
@@ -17,5 +18,6 @@ def advance_mechanisms(
     out = []
     for group, s in zip(system.mechanisms, states):
         vg = site_voltage(system, group, v_new)
-        out.append(group.mechanism.update(vg, s, group.params, system.dt_ms, system.celsius))
+        params = site_params(system, group)
+        out.append(group.mechanism.update(vg, s, params, system.dt_ms, system.celsius))
     return tuple(out)

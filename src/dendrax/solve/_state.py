@@ -6,6 +6,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from ._ions import site_params
 from ._system import System
 
 Array = jax.Array
@@ -39,7 +40,7 @@ def initial_state(system: System) -> State:
     states = []
     for group in system.mechanisms:
         vg = jnp.full(group.compartments.shape, system.v_init_mV, dtype=dtype)
-        s = group.mechanism.init_states(vg, group.params, system.celsius)
+        s = group.mechanism.init_states(vg, site_params(system, group), system.celsius)
         states.append(
             {
                 k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape)

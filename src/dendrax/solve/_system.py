@@ -134,6 +134,7 @@ class System(eqx.Module):
 
     topology: Topology
     mechanisms: tuple[MechanismGroup, ...]
+    ion_values: dict[str, Array]  # per ion variable read by a mechanism: (n_comp,), mV or mM
     stimuli: Stimuli
     records: RecordSpec
     layout: Layout

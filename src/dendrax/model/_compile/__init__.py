@@ -4,7 +4,7 @@ in NumPy): the forest of cable trees, mechanism groups, stimuli, records and the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +14,7 @@ from ...solve._methods import BackwardEuler, CrankNicolson, Method
 from ...solve._system import System, Topology
 from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
 from .._cell import Cell
+from ._ions import ion_table
 from ._layout import build_layout
 from ._mechanisms import mechanism_groups
 from ._records import build_records
@@ -58,6 +59,7 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
     celsius: float = 6.3,
     tree_solver: AbstractTreeSolver | None = None,
     dtype=jnp.float64,
+    ion_values: Mapping[str, float] | None = None,
 ) -> System:
     """Lower a cell description (or several cells, simulated together as a forest of cable
     trees) to an immutable :class:`System` for :func:`dendrax.simulate`.
@@ -75,6 +77,9 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
             ``AbstractTreeSolver``.
         dtype: ``jnp.float64`` (default; needs JAX's x64 mode, which ``import dendrax``
             switches on) or ``jnp.float32``.
+        ion_values: values of the ion variables that mechanisms read (``ion_reads``), e.g.
+            ``{"ena": 55.0, "eca": 120.0}`` (mV; concentrations in mM), the same in every
+            compartment; NEURON's defaults (``dendrax.mechanisms.ION_DEFAULTS``) otherwise.
     """
     cells = (
         [cell]
@@ -124,6 +129,7 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
     groups, density_position, point_position = mechanism_groups(cells, offsets, n_comp, dtype)
     stimuli = build_stimuli(cells, offsets, dt_ms, n_steps, groups, point_position, dtype)
     records = build_records(cells, offsets, groups, density_position, point_position)
+    ions = ion_table(groups, ion_values, n_comp)
 
     def arr(x):
         return jnp.asarray(np.asarray(x, dtype=np.float64), dtype=dtype)
@@ -150,6 +156,7 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         cm_uF_cm2=arr(np.concatenate([c.cm_uF_cm2 for c in cells])),
         topology=topology,
         mechanisms=tuple(groups),
+        ion_values={k: arr(v) for k, v in ions.items()},
         stimuli=stimuli,
         records=records,
         layout=build_layout(cells, offsets, dtype),
