@@ -54,3 +54,19 @@ def test_use_snippet_runs_as_written(tmp_path, index):
     if index == 0:
         for name in ("traces.png", "cell.png", "model.json"):
             assert (tmp_path / name).stat().st_size > 0, name
+
+
+def training_script() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Training: gradients through the simulation\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    return re.search(r"^```python\n(.*?)^```", section, re.S | re.M).group(1)
+
+
+def test_training_snippet_runs_and_the_loss_falls(tmp_path):
+    script = training_script() + "\nassert fitted.history[-1] < 0.5 * fitted.history[0]\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, f"{script}\n{out.stderr}"
+    assert "('apical', 'soma')" in out.stdout
