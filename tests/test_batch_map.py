@@ -44,6 +44,9 @@ def test_equals_vmap_with_and_without_chunks(sweep):
     assert float(jnp.ptp(want[:, -1])) > 0  # the members really differ
 
 
+# slow (~15 s): grad and vmap through batch_map with shared arguments; the default run keeps
+# test_equals_vmap_with_and_without_chunks and the two-device test
+@pytest.mark.slow
 def test_shared_arguments_grad_and_vmap(sweep):
     system, pm, batch = sweep
 

@@ -174,6 +174,9 @@ def bound_samples(n_params, rng):
     return np.asarray(rows)
 
 
+# slow (~12 s): float32 gradients are also checked by test_float32_gradients.py and the float32
+# configurations of test_grad.py in the default run
+@pytest.mark.slow
 def test_gradients_finite_across_transform_bounds_float32():
     """hh and pas densities, cm, Ra, radius and length sampled across their transforms'
     ranges (hh densities from 0 to 0.5 / 0.2 / 0.01 S/cm²) and saturated beyond them, in

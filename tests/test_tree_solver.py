@@ -125,6 +125,9 @@ def test_forward_mode_matches_dense(solver):
     np.testing.assert_allclose(jax.jacfwd(x_tree)(d), jax.jacfwd(x_dense)(d), rtol=1e-9, atol=1e-12)
 
 
+# slow (~10 s): every vmap layout of the solve; vmap of whole simulations runs by default in
+# test_vmap.py and test_vmap_grad.py
+@pytest.mark.slow
 def test_sequential_solve_vmapped_in_every_batch_layout():
     """A vmapped HinesSequential solve for every batching combination (also a vmap over Systems)."""
     solver = HinesSequential()
