@@ -14,6 +14,7 @@ from ...solve._methods import BackwardEuler, CrankNicolson, Method
 from ...solve._system import System, Topology
 from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
 from .._cell import Cell
+from ._arrays import ints
 from ._ions import ion_table
 from ._layout import build_layout
 from ._mechanisms import mechanism_groups
@@ -114,9 +115,6 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
     n_comp = int(offsets[-1])
     parent, halves = build_forest([c.geometry for c in cells])
     schedule = make_schedule(tree_solver, parent)
-
-    def ints(x):
-        return jnp.asarray(x, dtype=jnp.int32)
 
     topology = Topology(
         parent=ints(parent),

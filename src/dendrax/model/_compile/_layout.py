@@ -9,6 +9,7 @@ import numpy as np
 
 from ...solve._system import Layout
 from .._cell import Cell
+from ._arrays import ints
 
 
 def build_layout(cells: Sequence[Cell], offsets: np.ndarray, dtype) -> Layout:
@@ -24,9 +25,6 @@ def build_layout(cells: Sequence[Cell], offsets: np.ndarray, dtype) -> Layout:
         ).astype(np.int64)
         for g in group_names
     }
-
-    def ints(x):
-        return jnp.asarray(np.asarray(x, dtype=np.int64), dtype=jnp.int32)
 
     return Layout(
         region_names=tuple(region_names),

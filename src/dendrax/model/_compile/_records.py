@@ -9,6 +9,7 @@ import numpy as np
 
 from ...solve._system import MechanismGroup, RecordSpec
 from .._cell import Cell, Recording
+from ._arrays import ints
 
 
 def _state_source(
@@ -83,9 +84,6 @@ def build_records(
     order[np.asarray(grouped_keys, dtype=np.int64)] = np.arange(len(keys))
     is_voltage = np.zeros(len(keys), dtype=bool)
     is_voltage[v_keys] = True
-
-    def ints(x):
-        return jnp.asarray(np.asarray(x, dtype=np.int64), dtype=jnp.int32)
 
     return RecordSpec(
         keys=tuple(keys),

@@ -10,6 +10,7 @@ import numpy as np
 from ...solve._system import MechanismGroup, Stimuli
 from .._cell import Cell
 from .._stimuli import CurrentInput, step_midpoints
+from ._arrays import ints
 
 
 def build_stimuli(
@@ -55,9 +56,6 @@ def build_stimuli(
             inst.append(site)
             idx.append(event_names.index(point.events))
     event_group = tuple(sorted(per_group))
-
-    def ints(x):
-        return jnp.asarray(np.asarray(x, dtype=np.int64), dtype=jnp.int32)
 
     return Stimuli(
         input_names=tuple(input_names),
