@@ -32,7 +32,10 @@ Fixed step: ``CVode().active(0)``, ``usetable_hh = 0``, ``celsius``, ``secondord
 The script checks itself: stimulus currents at the step midpoints (as ``regenerate_neuron.py``),
 the NetStim event times against NETWORK_FORMAT.md's rule (``s_0 = (start + interval) - interval``,
 then repeated addition), and that no event delivery time ``t_d`` lies within ``1e-6 dt`` of a
-half-step point ``(m + 1/2) dt`` (a tie that round-off decides). It refuses such cases.
+half-step point ``(m + 1/2) dt`` (a tie that round-off decides; such cases are refused), and
+that every recorded synaptic ``g`` equals the conductance rebuilt from the events alone by the
+format's rules (slot ``ceil(t_d/dt - 1/2)``, add, decay exactly, record; Exp2Syn factor and tau1
+clamps), within 1e-12 uS.
 
 An existing npz is never replaced by one that agrees with it within 1e-9 (the file is kept
 byte-for-byte); a differing one is only replaced with ``--overwrite``.
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import sys
 
@@ -63,6 +67,7 @@ from regenerate_neuron import (  # noqa: E402
 NETWORKS_DIR = pathlib.Path(__file__).resolve().parent / "networks"
 FORMAT = "neuroref-network/1"
 TIE_REFUSE_DT = 1e-6  # refuse a delivery time closer than this (in units of dt) to a half step
+G_CHECK_ATOL = 1e-12  # uS: recorded g against g rebuilt from the events alone
 
 
 def cell_branches(model: dict, cell: dict) -> list[dict]:
@@ -94,6 +99,76 @@ def netstim_times(src: dict, tstop: float) -> np.ndarray:
             out.append(s)
             s = s + interval
     return np.array(out, dtype=np.float64)
+
+
+def exp2syn_constants(tau1: float, tau2: float) -> tuple[float, float]:
+    """Exp2Syn's effective rise time and peak factor ``(tau1', f)`` (NEURON's INITIAL block)."""
+    if tau1 / tau2 > 0.9999:
+        tau1 = 0.9999 * tau2
+    if tau1 / tau2 < 1e-9:
+        tau1 = tau2 * 1e-9
+    tp = (tau1 * tau2) / (tau2 - tau1) * math.log(tau2 / tau1)
+    return tau1, 1.0 / (-math.exp(-tp / tau1) + math.exp(-tp / tau2))
+
+
+def events_of(model: dict, arrays: dict) -> dict[int, list[tuple[float, float, bool]]]:
+    """Every event per synapse: ``(t_d, weight, at_init)`` from the npz spike times.
+
+    ``at_init`` marks a NetStim event with delivery time exactly 0, which NEURON delivers during
+    ``finitialize`` (NETWORK_FORMAT.md, "Initial state"). Spike-list events are sent after
+    ``finitialize``, so even one at t_d = 0 is delivered in the first step, not at init.
+    """
+    sources = model.get("sources", [])
+    out: dict[int, list] = {j: [] for j in range(len(model.get("synapses", [])))}
+    for con in model.get("connections", []):
+        pre, d, w = con["pre"], float(con["delay_ms"]), float(con["weight_uS"])
+        if "cell" in pre:
+            ts, netstim = arrays[f"netcon_spikes__cell{pre['cell']}"], False
+        elif sources[pre["source"]]["type"] == "netstim":
+            ts, netstim = arrays[f"netcon_spikes__source{pre['source']}"], True
+        else:
+            ts, netstim = sources[pre["source"]]["t_ms"], False
+        for t in ts:
+            td = float(t) + d
+            out[int(con["synapse"])].append((td, w, netstim and td == 0.0))
+    return out
+
+
+def g_from_events(model: dict, arrays: dict, synapse: int) -> np.ndarray:
+    """A synapse's conductance on the grid, from its events alone (NETWORK_FORMAT.md's rules).
+
+    An event acts from slot ``m = ceil(t_d/dt - 1/2)``: it is added before step m, the state
+    then decays exactly over dt, and sample m+1 is recorded after the decay. Independent of the
+    membrane, so it checks NEURON's event timing, the Exp2Syn factor and the tau1 clamps.
+    """
+    dt = float(model["dt_ms"])
+    nsteps = round(float(model["tstop_ms"]) / dt)
+    sy = model["synapses"][synapse]
+    if sy["type"] == "expsyn":
+        states = [(float(sy["tau_ms"]), 1.0, 1.0)]  # (tau, factor, sign)
+    else:
+        tau1, f = exp2syn_constants(float(sy["tau1_ms"]), float(sy["tau2_ms"]))
+        states = [(tau1, f, -1.0), (float(sy["tau2_ms"]), f, 1.0)]
+    inc = np.zeros(nsteps + 1)
+    init = 0.0
+    for td, w, at_init in events_of(model, arrays)[synapse]:
+        if at_init:
+            init += w
+            continue
+        m = max(0, math.ceil(td / dt - 0.5))
+        if m < nsteps:
+            inc[m] += w
+    g = np.zeros(nsteps + 1)
+    for tau, f, sign in states:
+        decay = math.exp(-dt / tau)
+        x = np.zeros(nsteps + 1)
+        x[0] = init * f
+        y = x[0]
+        for n in range(nsteps):
+            y = (y + inc[n] * f) * decay
+            x[n + 1] = y
+        g += sign * x
+    return g
 
 
 def run_network(
@@ -352,6 +427,15 @@ def run_network(
     if min_dist < TIE_REFUSE_DT:
         bad = t_d[np.argmin(dist)]
         raise RuntimeError(f"delivery time {bad!r} ms is a half-step tie (dt {dt}): refused")
+
+    # every recorded g against the format's event rules (independent of the membrane)
+    for r in model.get("recordings", []):
+        if r["var"] == "g":
+            err = float(
+                np.max(np.abs(out[r["key"]] - g_from_events(model, out, int(r["synapse"]))))
+            )
+            if err > G_CHECK_ATOL:
+                raise RuntimeError(f"recording {r['key']}: g differs from its events by {err:g} uS")
 
     meta = {
         "case": model["name"],
