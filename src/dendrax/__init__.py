@@ -22,6 +22,7 @@ _jax.config.update("jax_enable_x64", True)
 from ._analysis import spike_times  # noqa: E402
 from ._batch import batch_map, use_cpu_cores  # noqa: E402
 from .io._model_json import load_model  # noqa: E402
+from .io._network_json import load_network  # noqa: E402
 from .io._save_model import save_model  # noqa: E402
 from .mechanisms import (  # noqa: E402
     HH,
@@ -31,8 +32,21 @@ from .mechanisms import (  # noqa: E402
     Pas,
     PointMechanism,
 )
+from .mechanisms.synapses import Exp2Syn, ExpSyn  # noqa: E402
 from .model._cell import Cell  # noqa: E402
 from .model._compile import compile  # noqa: E402
+from .model._connectivity import (  # noqa: E402
+    AllToAll,
+    Connectivity,
+    EdgeList,
+    FixedInDegree,
+    FixedOutDegree,
+    FromMatrix,
+    OneToOne,
+    Random,
+)
+from .model._network import ConnectionSet, Network, Population, SourceSet, SynapseSet  # noqa: E402
+from .model._sources import NetStim, SpikeInput, SpikeTimes  # noqa: E402
 from .model._stimuli import CurrentInput, IClamp, Waveform  # noqa: E402
 from .morphology import BranchGeometry, Geometry  # noqa: E402
 from .morphology._discretize import DLambda, MaxLength, NComp  # noqa: E402
@@ -43,6 +57,7 @@ from .morphology._selection import Location, Region, Selection  # noqa: E402
 from .morphology._swc import SWCError  # noqa: E402
 from .solve._methods import BackwardEuler, CrankNicolson  # noqa: E402
 from .solve._simulate import Result, simulate  # noqa: E402
+from .solve._spikes import SurrogateSpike  # noqa: E402
 from .solve._state import State, initial_state  # noqa: E402
 from .solve._system import System  # noqa: E402
 from .solve._tree import AbstractTreeSolver, HinesLevels, HinesSequential  # noqa: E402
@@ -86,6 +101,26 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "AllToAll",
+    "ConnectionSet",
+    "Connectivity",
+    "EdgeList",
+    "Exp2Syn",
+    "ExpSyn",
+    "FixedInDegree",
+    "FixedOutDegree",
+    "FromMatrix",
+    "NetStim",
+    "Network",
+    "OneToOne",
+    "Population",
+    "Random",
+    "SourceSet",
+    "SpikeInput",
+    "SpikeTimes",
+    "SurrogateSpike",
+    "SynapseSet",
+    "load_network",
     "AbstractTreeSolver",
     "CableParameter",
     "CurrentInput",

@@ -130,6 +130,28 @@ def _channel(where: str, name: str, values: Any, registry: MechanismRegistry):
     return ctype(**checked)
 
 
+def cell_from_branches(
+    branches: Any, registry: MechanismRegistry = DEFAULT_REGISTRY, where: str = "branches"
+) -> Cell:
+    """A :class:`Cell` from a model file's branch list (geometry, cable, mechanisms)."""
+    if not isinstance(branches, list) or not branches:
+        raise ModelFileError(f"{where} must be a non-empty list.")
+    geoms, props = [], []
+    for k, b in enumerate(branches):
+        g, p = _branch(k, b, k)
+        geoms.append(g)
+        props.append(p)
+    cell = Cell(Geometry(tuple(geoms)))
+    for k, p in enumerate(props):
+        sel = cell.select(branches=[k])
+        cell.set_cable(Ra_ohm_cm=p["Ra"], cm_uF_cm2=p["cm"], where=sel)
+        if not isinstance(p["mechanisms"], Mapping):
+            raise ModelFileError(f"{where}[{k}].mechanisms must be an object.")
+        for mname, values in p["mechanisms"].items():
+            cell.insert(_channel(f"{where}[{k}].mechanisms", mname, values, registry), where=sel)
+    return cell
+
+
 def model_from_dict(
     data: Mapping, registry: MechanismRegistry = DEFAULT_REGISTRY
 ) -> tuple[Cell, dict]:
@@ -148,64 +170,12 @@ def model_from_dict(
     for f in _TOP_REQUIRED:
         if f not in data:
             raise ModelFileError(f"The model lacks the required field {f!r}.")
-    method = data["method"]
-    name = method.get("name") if isinstance(method, Mapping) else method
-    if name not in METHODS:
-        raise ModelFileError(f"method.name={name!r} is unknown; use one of {sorted(METHODS)}.")
-    dt = _number("dt_ms", data["dt_ms"], positive=True)
-    tstop = _number("tstop_ms", data["tstop_ms"], positive=True)
-    n = round(tstop / dt)
-    if n < 1 or abs(n * dt - tstop) > 1e-9 * max(1.0, tstop):
-        raise ModelFileError(
-            f"tstop_ms={tstop} is not an integer multiple of dt_ms={dt}; "
-            f"use e.g. tstop_ms={max(n, 1) * dt:g}."
-        )
+    options = run_options(data)
     branches = data["branches"]
-    if not isinstance(branches, list) or not branches:
-        raise ModelFileError("branches must be a non-empty list.")
-    geoms, props = [], []
-    for k, b in enumerate(branches):
-        g, p = _branch(k, b, k)
-        geoms.append(g)
-        props.append(p)
-    cell = Cell(Geometry(tuple(geoms)))
-    for k, p in enumerate(props):
-        sel = cell.select(branches=[k])
-        cell.set_cable(Ra_ohm_cm=p["Ra"], cm_uF_cm2=p["cm"], where=sel)
-        if not isinstance(p["mechanisms"], Mapping):
-            raise ModelFileError(f"branches[{k}].mechanisms must be an object.")
-        for mname, values in p["mechanisms"].items():
-            cell.insert(_channel(f"branches[{k}].mechanisms", mname, values, registry), where=sel)
+    cell = cell_from_branches(branches, registry)
     nb = len(branches)
     for s_i, s in enumerate(data.get("stimuli", [])):
-        where = f"stimuli[{s_i}]"
-        if not isinstance(s, Mapping):
-            raise ModelFileError(f"{where} must be an object.")
-        loc = Location(
-            _index(f"{where}.branch", s.get("branch"), nb, "branch"), _x(f"{where}.x", s.get("x"))
-        )
-        stim: IClamp | Waveform
-        kind = s.get("type")
-        if kind == "iclamp":
-            _unknown(where, s, ("type", "branch", "x", "comp", "delay_ms", "dur_ms", "amp_nA"))
-            stim = IClamp(
-                _number(f"{where}.delay_ms", s.get("delay_ms")),
-                _number(f"{where}.dur_ms", s.get("dur_ms"), nonneg=True),
-                _number(f"{where}.amp_nA", s.get("amp_nA")),
-            )
-        elif kind == "waveform":
-            _unknown(where, s, ("type", "branch", "x", "comp", "t_ms", "i_nA", "interpolation"))
-            if s.get("interpolation", "linear") != "linear":
-                raise ModelFileError(f"{where}.interpolation must be 'linear'.")
-            t, i = s.get("t_ms"), s.get("i_nA")
-            if not isinstance(t, list) or not isinstance(i, list) or len(t) != len(i) or not t:
-                raise ModelFileError(f"{where}: t_ms and i_nA must be lists of equal length.")
-            t = [_number(f"{where}.t_ms[{j}]", v) for j, v in enumerate(t)]
-            i = [_number(f"{where}.i_nA[{j}]", v) for j, v in enumerate(i)]
-            stim = Waveform(np.asarray(t), np.asarray(i))
-        else:
-            raise ModelFileError(f"{where}.type={kind!r}: use 'iclamp' or 'waveform'.")
-        _check_comp(where, s, cell, loc)
+        stim, loc = stimulus_from_dict(f"stimuli[{s_i}]", s, cell)
         cell.stimulate(stim, at=loc)
     for r_i, r in enumerate(data.get("recordings", [])):
         where = f"recordings[{r_i}]"
@@ -229,14 +199,67 @@ def model_from_dict(
             cell.record(var, at=loc, key=key, mechanism=mech)
         except ValueError as e:
             raise ModelFileError(f"{where}: {e}") from None
-    options = {
+    return cell, options
+
+
+def run_options(data: Mapping) -> dict:
+    """The keyword arguments of :func:`dendrax.compile` from a file's top level: dt_ms,
+    t_stop_ms, method, v_init_mV, celsius."""
+    method = data["method"]
+    name = method.get("name") if isinstance(method, Mapping) else method
+    if name not in METHODS:
+        raise ModelFileError(f"method.name={name!r} is unknown; use one of {sorted(METHODS)}.")
+    dt = _number("dt_ms", data["dt_ms"], positive=True)
+    tstop = _number("tstop_ms", data["tstop_ms"], positive=True)
+    n = round(tstop / dt)
+    if n < 1 or abs(n * dt - tstop) > 1e-9 * max(1.0, tstop):
+        raise ModelFileError(
+            f"tstop_ms={tstop} is not an integer multiple of dt_ms={dt}; "
+            f"use e.g. tstop_ms={max(n, 1) * dt:g}."
+        )
+    return {
         "dt_ms": dt,
         "t_stop_ms": tstop,
         "method": METHODS[name](),
         "v_init_mV": _number("v_init_mV", data["v_init_mV"]),
         "celsius": _number("celsius", data["celsius"]),
     }
-    return cell, options
+
+
+def stimulus_from_dict(
+    where: str, s: Any, cell: Cell, extra: tuple[str, ...] = ()
+) -> tuple[IClamp | Waveform, Location]:
+    """A stimulus entry (``iclamp`` or ``waveform``) and its location in ``cell``; ``extra``
+    names further allowed fields (a network's ``cell``)."""
+    if not isinstance(s, Mapping):
+        raise ModelFileError(f"{where} must be an object.")
+    nb = cell.geometry.n_branches
+    loc = Location(
+        _index(f"{where}.branch", s.get("branch"), nb, "branch"), _x(f"{where}.x", s.get("x"))
+    )
+    stim: IClamp | Waveform
+    kind = s.get("type")
+    if kind == "iclamp":
+        _unknown(where, s, ("type", "branch", "x", "comp", "delay_ms", "dur_ms", "amp_nA") + extra)
+        stim = IClamp(
+            _number(f"{where}.delay_ms", s.get("delay_ms")),
+            _number(f"{where}.dur_ms", s.get("dur_ms"), nonneg=True),
+            _number(f"{where}.amp_nA", s.get("amp_nA")),
+        )
+    elif kind == "waveform":
+        _unknown(where, s, ("type", "branch", "x", "comp", "t_ms", "i_nA", "interpolation") + extra)
+        if s.get("interpolation", "linear") != "linear":
+            raise ModelFileError(f"{where}.interpolation must be 'linear'.")
+        t, i = s.get("t_ms"), s.get("i_nA")
+        if not isinstance(t, list) or not isinstance(i, list) or len(t) != len(i) or not t:
+            raise ModelFileError(f"{where}: t_ms and i_nA must be lists of equal length.")
+        t = [_number(f"{where}.t_ms[{j}]", v) for j, v in enumerate(t)]
+        i = [_number(f"{where}.i_nA[{j}]", v) for j, v in enumerate(i)]
+        stim = Waveform(np.asarray(t), np.asarray(i))
+    else:
+        raise ModelFileError(f"{where}.type={kind!r}: use 'iclamp' or 'waveform'.")
+    _check_comp(where, s, cell, loc)
+    return stim, loc
 
 
 def _state_owner(where: str, var: str, registry: MechanismRegistry) -> str | None:

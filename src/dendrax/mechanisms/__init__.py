@@ -2,14 +2,15 @@
 mechanisms, :class:`PointMechanism`), shared gate helpers, the immutable registry, and the
 library (NEURON's ``hh`` and ``pas``)."""
 
-from . import channels
+from . import channels, synapses
 from ._base import NONSPECIFIC, Channel, DensityMechanism, Mechanism, PointMechanism
 from ._gates import exponential_euler, exponential_euler_rates, safe_exp, vtrap
 from ._ions import NEURON_DEFAULTS as ION_DEFAULTS
 from ._registry import MechanismRegistry
 from .channels import HH, Pas
+from .synapses import Exp2Syn, ExpSyn
 
-DEFAULT_REGISTRY = MechanismRegistry([HH, Pas])
+DEFAULT_REGISTRY = MechanismRegistry([HH, Pas, ExpSyn, Exp2Syn])
 """The built-in mechanisms by name; extend with ``DEFAULT_REGISTRY.with_mechanisms(...)``."""
 
 __all__ = [
@@ -23,7 +24,10 @@ __all__ = [
     "MechanismRegistry",
     "Pas",
     "PointMechanism",
+    "Exp2Syn",
+    "ExpSyn",
     "channels",
+    "synapses",
     "exponential_euler",
     "exponential_euler_rates",
     "safe_exp",

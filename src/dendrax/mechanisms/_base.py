@@ -20,6 +20,8 @@ serves density channels, point processes and synapses:
 - ``ion_reads``: the ion variables a mechanism reads (NMODL ``USEION ... READ``), e.g.
   ``("ena",)`` or ``("cai", "cao")``: the engine puts their values at every site into
   ``params`` under these names (mV for reversal potentials, mM for concentrations).
+- ``observe(states, params) -> {name: array}``: recordable quantities derived from the states
+  (names listed in ``derived``), e.g. Exp2Syn's conductance ``g = B - A``.
 - point mechanisms only: ``on_event(states, params, weight) -> states``, what NMODL calls
   ``NET_RECEIVE``: applied in the step an event arrives, before the voltage step.
 
@@ -59,6 +61,7 @@ class Mechanism(eqx.Module):
     parameters: ClassVar[Mapping[str, tuple[float, str]]] = {}
     states: ClassVar[tuple[str, ...]] = ()
     ion_reads: ClassVar[tuple[str, ...]] = ()
+    derived: ClassVar[tuple[str, ...]] = ()
     current_unit: ClassVar[str] = ""
 
     values: dict[str, float]
@@ -116,6 +119,11 @@ class Mechanism(eqx.Module):
         """The current by ion species (default: all of it non-specific)."""
         return {NONSPECIFIC: self.current(v, states, params, celsius)}
 
+    def observe(self, states: Mapping[str, Array], params: Mapping[str, Array]) -> dict:
+        """Recordable quantities derived from the states, ``{name: array}`` for every name in
+        ``derived`` (default: none)."""
+        return {}
+
     def init_states(
         self, v: Array, params: Mapping[str, Array], celsius: Array
     ) -> dict[str, Array]:
@@ -162,10 +170,14 @@ class PointMechanism(Mechanism):
 
     :meth:`on_event` is the event hook (NMODL ``NET_RECEIVE``): the engine calls it, before the
     voltage step, at every site where events arrive in that step, with their summed ``weight``
-    (µS for conductance synapses). The default ignores events.
+    (µS for conductance synapses). The default ignores events. When several events arrive in
+    one step the hook is called once with their summed weight, which is exact for event
+    handlers linear in the weight (ExpSyn, Exp2Syn and most NMODL synapses).
     """
 
     current_unit: ClassVar[str] = "nA"
+    # whether a connection onto it may carry a negative weight (conductance synapses: no)
+    negative_weights: ClassVar[bool] = True
 
     def on_event(
         self, states: Mapping[str, Array], params: Mapping[str, Array], weight: Array

@@ -6,6 +6,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ._ions import site_params
 from ._state import State
 from ._system import System
 
@@ -17,7 +18,11 @@ def sample(system: System, state: State) -> Array:
     rec = system.records
     parts = [state.v[rec.v_nodes]]
     for (gi, name), pos in zip(rec.state_sources, rec.state_positions):
-        parts.append(state.states[gi][name][pos])
+        states = state.states[gi]
+        if name not in states:  # a derived quantity (Mechanism.observe), e.g. Exp2Syn's g
+            group = system.mechanisms[gi]
+            states = group.mechanism.observe(states, site_params(system, group))
+        parts.append(states[name][pos])
     return jnp.concatenate(parts) if len(parts) > 1 else parts[0]
 
 

@@ -12,8 +12,10 @@ import jax
 import jax.numpy as jnp
 
 from ._cable import cable_constants
+from ._events import deliver_events
 from ._inputs import drive_per_step
 from ._records import in_key_order, sample
+from ._spikes import lags
 from ._state import State, initial_state
 from ._step import step
 from ._system import System
@@ -28,12 +30,55 @@ class Result(eqx.Module):
     then time); ``result.keys()`` lists the keys; ``result.data`` holds every trace as
     ``(..., n_steps + 1, n_records)``; ``final_state`` is the State after the last step
     (voltages in mV, mechanism states).
+
+    For a network with spike detectors, ``spikes`` is ``(..., n_steps, n_detectors)``: 1 where
+    detector ``j`` (on cell ``spike_cells[j]``) spiked at ``t[n]`` (NEURON's rule: the first
+    sample above threshold, checked at the start of each step, so a crossing that first shows
+    at the last sample is not reported); :meth:`spike_times` and :meth:`raster` read it.
     """
 
     t: Array
     data: Array
     final_state: State
     record_keys: tuple[str, ...] = eqx.field(static=True)
+    spikes: Array | None = None
+    spike_cells: Array | None = None
+
+    def spike_times(self, cell: int):
+        """Spike times (ms, NumPy) of ``cell``'s detector, for an unbatched result."""
+        import numpy as np
+
+        if self.spikes is None or self.spike_cells is None:
+            raise ValueError("This simulation has no spike detectors (network.detect(...)).")
+        cells = np.asarray(self.spike_cells)
+        hits = np.flatnonzero(cells == cell)
+        if hits.size == 0:
+            raise ValueError(
+                f"cell {cell} has no spike detector; cells with detectors: {cells.tolist()}."
+            )
+        spikes = np.asarray(self.spikes)
+        if spikes.ndim != 2:
+            raise ValueError(
+                f"spike_times() reads one simulation; this result is batched "
+                f"(spikes {spikes.shape}): index the batch first, e.g. result.spikes[0]."
+            )
+        t = np.asarray(self.t)[: spikes.shape[0]]
+        return t[spikes[:, hits[0]] > 0.5]
+
+    def raster(self):
+        """``(times_ms, cells)``: every detected spike of an unbatched result, in time order."""
+        import numpy as np
+
+        if self.spikes is None or self.spike_cells is None:
+            raise ValueError("This simulation has no spike detectors (network.detect(...)).")
+        spikes = np.asarray(self.spikes)
+        if spikes.ndim != 2:
+            raise ValueError(
+                f"raster() reads one simulation; this result is batched ({spikes.shape})."
+            )
+        n, j = np.nonzero(spikes > 0.5)
+        t = np.asarray(self.t)[n]
+        return t, np.asarray(self.spike_cells)[j]
 
     def __getitem__(self, key: str) -> Array:
         try:
@@ -113,16 +158,32 @@ def _run(
     checkpoint_levels: int | tuple[int, ...] | None,
 ) -> Result:
     cable = cable_constants(system)
+    drive, init = drive_per_step(system, inputs)
     state = initial_state(system) if initial is None else initial
+    if initial is None and init:  # events with delivery time 0 act during finitialize
+        no_named = jnp.zeros(len(system.stimuli.event_names), system.dt_ms.dtype)
+        state = eqx.tree_at(
+            lambda s: s.states, state, deliver_events(system, state.states, no_named, init)
+        )
+    events = system.events
+    lag: tuple[Array, ...] = ()
+    if events is not None:
+        lag = tuple(lags(events, ib.delay_ms[: ib.n_ring], system.dt_ms) for ib in events.inboxes)
+
+    def observe(new: State):
+        if new.events is None or events is None:
+            return sample(system, new)
+        row = new.events.history[(new.step - 1) % events.ring_size]
+        return sample(system, new), row
+
     n = system.n_steps
     sizes = checkpoint_levels_for(n, checkpoint_levels)
     total = math.prod(sizes)
-    drive = drive_per_step(system, inputs)
     if total == n:
 
         def body(state, d):
-            new = step(system, cable, state, d)
-            return new, sample(system, new)
+            new = step(system, cable, state, d, lag)
+            return new, observe(new)
 
         final, samples = _nested_scan(body, state, drive, sizes)
     else:  # pad with steps that leave the state unchanged
@@ -133,15 +194,26 @@ def _run(
 
         def body(state, x):
             d, ok = x
-            new = step(system, cable, state, d)
+            new = step(system, cable, state, d, lag)
             new = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, state)
-            return new, sample(system, new)
+            return new, observe(new)
 
         final, samples = _nested_scan(body, state, (drive, valid), sizes)
-        samples = samples[:n]
+        samples = jax.tree_util.tree_map(lambda a: a[:n], samples)
+    spikes = spike_cells = None
+    if events is not None:
+        samples, spikes = samples
+        spike_cells = events.detectors.cell
     data = in_key_order(system, jnp.concatenate([sample(system, state)[None], samples]))
     t = jnp.arange(n + 1, dtype=system.dt_ms.dtype) * system.dt_ms
-    return Result(t=t, data=data, final_state=final, record_keys=system.records.keys)
+    return Result(
+        t=t,
+        data=data,
+        final_state=final,
+        record_keys=system.records.keys,
+        spikes=spikes,
+        spike_cells=spike_cells,
+    )
 
 
 _run_jit = eqx.filter_jit(_run)

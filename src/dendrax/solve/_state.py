@@ -12,6 +12,15 @@ from ._system import System
 Array = jax.Array
 
 
+class EventState(eqx.Module):
+    """Spike detection state: ``armed`` ``(n_det,)`` bool (a detector re-arms when its voltage
+    is at or below threshold) and ``history`` ``(ring_size, n_det)``: the spikes (0/1) of the
+    last ``ring_size`` steps, slot ``n % ring_size`` for step ``n``."""
+
+    armed: Array
+    history: Array
+
+
 class State(eqx.Module):
     """Dynamic variables, a pytree.
 
@@ -20,15 +29,15 @@ class State(eqx.Module):
         states: per mechanism group (``system.mechanisms`` order), ``{state: (n_sites,)}``.
         conc: ``{ion: (n_comp,)}`` concentrations (mM) of ion pools that mechanisms write;
             empty until a model has such pools.
-        events: event buffers (e.g. a delay ring per connection); empty until a model has
-            connections with delays.
+        events: spike detectors and the delay ring (:class:`EventState`); None without
+            detectors.
         step: ``()`` int32, the number of steps taken.
     """
 
     v: Array
     states: tuple[dict[str, Array], ...]
     conc: dict[str, Array] = eqx.field(default_factory=dict)
-    events: tuple[Array, ...] = ()
+    events: EventState | None = None
     step: Array = eqx.field(default_factory=lambda: jnp.zeros((), jnp.int32))
 
 
@@ -47,4 +56,11 @@ def initial_state(system: System) -> State:
                 for k in group.mechanism_type.states
             }
         )
-    return State(v=v, states=tuple(states), step=jnp.zeros((), jnp.int32))
+    events = None
+    if system.events is not None:
+        n_det = system.events.detectors.node.shape[0]
+        events = EventState(
+            armed=jnp.ones(n_det, bool),
+            history=jnp.zeros((system.events.ring_size, n_det), dtype),
+        )
+    return State(v=v, states=tuple(states), events=events, step=jnp.zeros((), jnp.int32))

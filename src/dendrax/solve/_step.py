@@ -10,6 +10,7 @@ from ._cable import Cable, cable_solve
 from ._currents import membrane_currents
 from ._events import deliver_events
 from ._mechanisms import advance_mechanisms
+from ._spikes import detect
 from ._state import State
 from ._system import System
 
@@ -22,12 +23,23 @@ class Drive(eqx.Module):
 
     current_nA: Array  # (n_sites,)
     event_weights: Array  # (n_event_names,)
+    source: tuple[tuple[Array, Array], ...] = ()  # per inbox: (weights, counts) per column
 
 
-def step(system: System, cable: Cable, state: State, drive: Drive) -> State:
-    """Advance the state by one time step ``dt`` (ms)."""
-    mech = deliver_events(system, state.states, drive.event_weights)
+def step(
+    system: System, cable: Cable, state: State, drive: Drive, lag: tuple[Array, ...] = ()
+) -> State:
+    """Advance the state by one time step ``dt`` (ms): detect spikes on ``V^n``, deliver the
+    events due in this step, solve the voltage, advance the mechanisms
+    (``NETWORK_FORMAT.md``, "Events and time stepping"). ``lag``: per inbox, the delivery lag
+    (steps) of its connections from detectors."""
+    events = state.events
+    if system.events is not None and events is not None:
+        events = detect(system.events, events, state.v, state.step)
+    mech = deliver_events(
+        system, state.states, drive.event_weights, drive.source, events, lag, state.step
+    )
     i, g = membrane_currents(system, cable, state.v, mech)
     v = cable_solve(system, cable, state.v, i, g, drive.current_nA)
     mech = advance_mechanisms(system, mech, v)
-    return State(v=v, states=mech, conc=state.conc, events=state.events, step=state.step + 1)
+    return State(v=v, states=mech, conc=state.conc, events=events, step=state.step + 1)

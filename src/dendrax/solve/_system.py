@@ -110,6 +110,52 @@ class RecordSpec(eqx.Module):
     is_voltage: Array  # (n_rec,) bool
 
 
+class Detectors(eqx.Module):
+    """Spike detectors: a threshold on the voltage of one compartment per detecting cell
+    (NEURON's ``NetCon`` watching ``v``; ``NETWORK_FORMAT.md`` rule 1)."""
+
+    cell: Array  # (n_det,) int, the cell of every detector
+    node: Array  # (n_det,) int, the compartment watched
+    threshold_mV: Array  # (n_det,) mV
+
+
+class Inbox(eqx.Module):
+    """Every connection into one point-mechanism group (its sites receive the events).
+
+    Connection ``c`` sends events of weight ``weight_uS[c]`` to site ``site[c]`` of the group,
+    ``delay_ms[c]`` after each spike of detector ``pre[c]`` (through the delay ring; these are
+    the first ``n_ring`` connections) or, for the others (``pre[c] == -1``), after each event
+    of an artificial source: the fixed events (``source_time_ms``, ``source_conn``) of
+    NetStims and spike lists, and the per-call trains of named spike inputs. Source events
+    are delivered through ``source_column``: the distinct sites that sources reach.
+    """
+
+    group: int = eqx.field(static=True)
+    n_ring: int = eqx.field(static=True)  # connections 0..n_ring-1 come from detectors
+    spike_inputs: tuple[str, ...] = eqx.field(static=True)  # names of per-call spike trains
+    weight_uS: Array  # (n_c,)
+    delay_ms: Array  # (n_c,)
+    site: Array  # (n_c,) int, site in the group
+    pre: Array  # (n_c,) int, detector index, -1 for a source
+    source_column: Array  # (n_c,) int, column of a source connection's site (-1: from a cell)
+    column_site: Array  # (n_col,) int, the site of every source column
+    source_time_ms: Array  # (n_ev,) the fixed source events (ms) ...
+    source_conn: Array  # (n_ev,) int ... and the connection that carries each
+    source_at_init: Array  # (n_ev,) bool: a NetStim event, delivered in finitialize if t_d = 0
+    input_conn: tuple[Array, ...]  # per spike input: (n_k,) connections it feeds
+    input_row: tuple[Array, ...]  # per spike input: (n_k,) which of its trains feeds each
+
+
+class Events(eqx.Module):
+    """Spike detection and event delivery of a network; empty for a single cell."""
+
+    ring_size: int = eqx.field(static=True)  # steps of spike history kept (max lag + 1)
+    spike_inputs: tuple[tuple[str, int], ...] = eqx.field(static=True)  # (name, n trains)
+    spike_gradient: Any = eqx.field(static=True)  # None (exact) or a surrogate, see _spikes
+    detectors: Detectors
+    inboxes: tuple[Inbox, ...]
+
+
 class System(eqx.Module):
     """Everything :func:`dendrax.simulate` needs, produced by :func:`dendrax.compile`."""
 
@@ -138,6 +184,7 @@ class System(eqx.Module):
     stimuli: Stimuli
     records: RecordSpec
     layout: Layout
+    events: Events | None = None
 
     @property
     def t_stop_ms(self) -> Any:

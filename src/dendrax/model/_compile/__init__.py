@@ -3,8 +3,9 @@ in NumPy): the forest of cable trees, mechanism groups, stimuli, records and the
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import jax.numpy as jnp
 import numpy as np
@@ -14,11 +15,12 @@ from ...solve._methods import BackwardEuler, CrankNicolson, Method
 from ...solve._system import System, Topology
 from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
 from .._cell import Cell
+from .._network import Network
 from ._arrays import ints
 from ._ions import ion_table
 from ._layout import build_layout
-from ._mechanisms import mechanism_groups
-from ._records import build_records
+from ._mechanisms import PointBatch, mechanism_groups
+from ._records import build_records, cell_recordings
 from ._stimuli import build_stimuli
 from ._topology import build_forest, build_topology
 
@@ -51,7 +53,7 @@ def n_steps_for(dt_ms: float, t_stop_ms: float) -> int:
 
 
 def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile the model"
-    cell: Cell | Sequence[Cell],
+    cell: Cell | Sequence[Cell] | Network,
     dt_ms: float = 0.025,
     t_stop_ms: float = 100.0,
     *,
@@ -61,6 +63,8 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
     tree_solver: AbstractTreeSolver | None = None,
     dtype=jnp.float64,
     ion_values: Mapping[str, float] | None = None,
+    max_delay_ms: float | None = None,
+    spike_gradient=None,
 ) -> System:
     """Lower a cell description (or several cells, simulated together as a forest of cable
     trees) to an immutable :class:`System` for :func:`dendrax.simulate`.
@@ -81,7 +85,26 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         ion_values: values of the ion variables that mechanisms read (``ion_reads``), e.g.
             ``{"ena": 55.0, "eca": 120.0}`` (mV; concentrations in mM), the same in every
             compartment; NEURON's defaults (``dendrax.mechanisms.ION_DEFAULTS``) otherwise.
+        max_delay_ms: networks only: the longest connection delay (ms) the compiled System
+            must hold (default: the longest in the network); give more to train or vary
+            delays later without recompiling.
+        spike_gradient: networks only: ``None`` (exact; no gradient through spike timing) or
+            ``dendrax.SurrogateSpike(slope)`` (same forward pass; gradients flow through
+            spikes to the presynaptic voltage).
+
+    A :class:`dendrax.Network` compiles to one System with every cell, synapse and
+    connection; its events follow NEURON's fixed-step rules (``NETWORK_FORMAT.md``).
     """
+    if isinstance(cell, Network):
+        from ._network import lower_network
+
+        options = _options(dt_ms, t_stop_ms, method, v_init_mV, celsius, tree_solver, dtype)
+        return lower_network(cell, options, ion_values, max_delay_ms, spike_gradient)
+    if max_delay_ms is not None or spike_gradient is not None:
+        raise ValueError(
+            "max_delay_ms and spike_gradient apply to a dendrax.Network (with connections); "
+            "a Cell has no spike events."
+        )
     cells = (
         [cell]
         if isinstance(cell, Cell)
@@ -94,6 +117,22 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
             f"compile() takes a dendrax.Cell or a non-empty list of Cells, got "
             f"{type(cell).__name__}."
         )
+    options = _options(dt_ms, t_stop_ms, method, v_init_mV, celsius, tree_solver, dtype)
+    return lower(cells, options, ion_values)
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    dt_ms: float
+    n_steps: int
+    method: Method
+    v_init_mV: float
+    celsius: float
+    tree_solver: AbstractTreeSolver
+    dtype: object
+
+
+def _options(dt_ms, t_stop_ms, method, v_init_mV, celsius, tree_solver, dtype) -> Options:
     method = BackwardEuler() if method is None else method
     if not isinstance(method, (BackwardEuler, CrankNicolson)):
         raise TypeError(f"method={method!r}: use dendrax.BackwardEuler() or CrankNicolson().")
@@ -109,7 +148,24 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
     n_steps = n_steps_for(dt_ms, t_stop_ms)
     v_init_mV = _check_number("v_init_mV", v_init_mV)
     celsius = _check_number("celsius", celsius)
+    return Options(float(dt_ms), n_steps, method, v_init_mV, celsius, tree_solver, dtype)
 
+
+def lower(
+    cells: Sequence[Cell],
+    options: Options,
+    ion_values: Mapping[str, float] | None,
+    batches: Sequence[PointBatch] = (),
+    recordings: Callable | None = None,
+    stimuli: Sequence = (),
+    events: Callable | None = None,
+) -> System:
+    """The System of ``cells`` (a forest), plus a network's point batches, recordings
+    (``recordings(groups, point_position, batch_position) -> [(cell, Recording)]``), stimuli
+    ``[(Placement, global compartment)]`` and events (``events(groups, batch_position,
+    offsets) -> Events``)."""
+    dt_ms, n_steps, dtype = options.dt_ms, options.n_steps, options.dtype
+    tree_solver = options.tree_solver
     sizes = np.asarray([c.n_compartments for c in cells], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     n_comp = int(offsets[-1])
@@ -124,9 +180,16 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         half_b_comp=ints(halves[:, 2]),
         half_b_side=ints(halves[:, 3]),
     )
-    groups, density_position, point_position = mechanism_groups(cells, offsets, n_comp, dtype)
-    stimuli = build_stimuli(cells, offsets, dt_ms, n_steps, groups, point_position, dtype)
-    records = build_records(cells, offsets, groups, density_position, point_position)
+    groups, density_position, point_position, batch_position = mechanism_groups(
+        cells, offsets, n_comp, dtype, batches
+    )
+    stim = build_stimuli(cells, offsets, dt_ms, n_steps, groups, point_position, dtype, stimuli)
+    recs = (
+        cell_recordings(cells)
+        if recordings is None
+        else recordings(groups, point_position, batch_position)
+    )
+    records = build_records(recs, offsets, groups, density_position, point_position)
     ions = ion_table(groups, ion_values, n_comp)
 
     def arr(x):
@@ -140,11 +203,11 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         n_nodes=int(parent.size),
         n_steps=n_steps,
         n_cells=len(cells),
-        method=method,
+        method=options.method,
         tree_solver=tree_solver,
         dt_ms=arr(dt_ms),
-        v_init_mV=arr(v_init_mV),
-        celsius=arr(celsius),
+        v_init_mV=arr(options.v_init_mV),
+        celsius=arr(options.celsius),
         length_um=per_comp("length_um"),
         diam_um=per_comp("diam_um"),
         area_scale=per_comp("area_scale"),
@@ -155,7 +218,8 @@ def compile(  # noqa: A001 - the natural name; dendrax.compile mirrors "compile 
         topology=topology,
         mechanisms=tuple(groups),
         ion_values={k: arr(v) for k, v in ions.items()},
-        stimuli=stimuli,
+        stimuli=stim,
         records=records,
         layout=build_layout(cells, offsets, dtype),
+        events=None if events is None else events(groups, batch_position, offsets),
     )

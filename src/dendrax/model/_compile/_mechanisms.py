@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 
 import jax.numpy as jnp
 import numpy as np
@@ -22,15 +23,32 @@ def _check_names(types: Sequence[type[Mechanism]]) -> None:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class PointBatch:
+    """Many instances of one point mechanism placed at once (a network's synapses):
+    ``compartments`` are global, ``params`` hold one value per instance."""
+
+    mechanism_type: type[Mechanism]
+    compartments: np.ndarray  # (n,) int, global compartment index
+    params: Mapping[str, np.ndarray]  # each (n,)
+    receives_events: bool
+
+
 def mechanism_groups(
-    cells: Sequence[Cell], offsets: np.ndarray, n_comp: int, dtype
-) -> tuple[list[MechanismGroup], dict, dict]:
+    cells: Sequence[Cell],
+    offsets: np.ndarray,
+    n_comp: int,
+    dtype,
+    batches: Sequence[PointBatch] = (),
+) -> tuple[list[MechanismGroup], dict, dict, list]:
     """Group insertions by class (later insertions override earlier values where they overlap)
     and point placements by class (one site per instance, sites may repeat).
 
-    Returns ``(groups, density_position, point_position)``: ``density_position[name] =
-    (group, pos)`` with ``pos[comp]`` the site of every compartment (-1: not inserted);
-    ``point_position[key] = (group, site)`` for every placed instance (key per cell).
+    Returns ``(groups, density_position, point_position, batch_position)``:
+    ``density_position[name] = (group, pos)`` with ``pos[comp]`` the site of every compartment
+    (-1: not inserted); ``point_position[key] = (group, site)`` for every placed instance (key
+    per cell); ``batch_position[b] = (group, sites)`` for every batch (its sites follow the
+    cells' own instances of that class, in order).
     """
     density: dict[type[Mechanism], list] = {}
     points: dict[type[Mechanism], list] = {}
@@ -39,6 +57,8 @@ def mechanism_groups(
             density.setdefault(type(ins.channel), []).append((c, ins))
         for p in cell.points:
             points.setdefault(type(p.mechanism), []).append((c, p))
+    for b in batches:
+        points.setdefault(b.mechanism_type, [])
     _check_names(list(density) + list(points))
     groups: list[MechanismGroup] = []
     density_position: dict[str, tuple[int, np.ndarray]] = {}
@@ -64,21 +84,36 @@ def mechanism_groups(
             )
         )
     point_position: dict[tuple[int, str], tuple[int, int]] = {}
+    batch_position: list = [None] * len(batches)
     for mtype, placed in points.items():
         gi = len(groups)
-        comps = np.asarray([p.compartment + offsets[c] for c, p in placed], dtype=np.int64)
+        sites: list[np.ndarray] = [
+            np.asarray([p.compartment + offsets[c] for c, p in placed], dtype=np.int64)
+        ]
+        params = {
+            k: [np.asarray([p.mechanism.values[k] for _, p in placed], dtype=np.float64)]
+            for k in mtype.parameters
+        }
         for site, (c, p) in enumerate(placed):
             point_position[(c, p.key)] = (gi, site)
+        events = any(p.events is not None for _, p in placed)
+        n = len(placed)
+        for bi, batch in enumerate(batches):
+            if batch.mechanism_type is not mtype:
+                continue
+            batch_position[bi] = (gi, np.arange(n, n + batch.compartments.size))
+            n += batch.compartments.size
+            sites.append(np.asarray(batch.compartments, dtype=np.int64))
+            for k in mtype.parameters:
+                params[k].append(np.asarray(batch.params[k], dtype=np.float64))
+            events = events or batch.receives_events
         groups.append(
             MechanismGroup(
                 mechanism_type=mtype,
                 covers_all=False,
-                receives_events=any(p.events is not None for _, p in placed),
-                compartments=jnp.asarray(comps, dtype=jnp.int32),
-                params={
-                    k: jnp.asarray([p.mechanism.values[k] for _, p in placed], dtype=dtype)
-                    for k in mtype.parameters
-                },
+                receives_events=events,
+                compartments=jnp.asarray(np.concatenate(sites), dtype=jnp.int32),
+                params={k: jnp.asarray(np.concatenate(v), dtype=dtype) for k, v in params.items()},
             )
         )
-    return groups, density_position, point_position
+    return groups, density_position, point_position, batch_position

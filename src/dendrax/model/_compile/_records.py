@@ -18,17 +18,19 @@ def _state_source(
     """(group, site) of a recorded mechanism state."""
     if rec.mechanism is not None and (c, rec.mechanism) in point_position:
         gi, site = point_position[(c, rec.mechanism)]
-        if rec.variable not in groups[gi].mechanism_type.states:
+        mtype = groups[gi].mechanism_type
+        if rec.variable not in mtype.states + mtype.derived:
             raise ValueError(
                 f"record {rec.key!r}: point mechanism {rec.mechanism!r} "
-                f"({groups[gi].mechanism_type.__name__}) has no state {rec.variable!r}; its "
-                f"states are {list(groups[gi].mechanism_type.states)}."
+                f"({mtype.__name__}) has no state {rec.variable!r}; it records "
+                f"{list(mtype.states + mtype.derived)}."
             )
         return gi, site
     candidates = [
         name
         for name, (gi, pos) in density_position.items()
-        if pos[comp] >= 0 and rec.variable in groups[gi].mechanism_type.states
+        if pos[comp] >= 0
+        and rec.variable in groups[gi].mechanism_type.states + groups[gi].mechanism_type.derived
     ]
     if rec.mechanism is not None:
         if rec.mechanism not in density_position:
@@ -49,35 +51,41 @@ def _state_source(
     return gi, int(pos[comp])
 
 
+def cell_recordings(cells: Sequence[Cell]) -> list[tuple[int, Recording]]:
+    """``(cell index, recording)`` of every cell's own recordings."""
+    return [(c, rec) for c, cell in enumerate(cells) for rec in cell.recordings]
+
+
 def build_records(
-    cells: Sequence[Cell],
+    recordings: Sequence[tuple[int, Recording]],
     offsets: np.ndarray,
     groups: list[MechanismGroup],
     density_position: dict,
     point_position: dict,
 ) -> RecordSpec:
     keys: list[str] = []
+    seen: set[str] = set()
     v_nodes: list[int] = []
     v_keys: list[int] = []
     by_source: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
-    for c, cell in enumerate(cells):
-        for rec in cell.recordings:
-            if rec.key in keys:
-                raise ValueError(
-                    f"record key {rec.key!r} is used by two cells; keys must be unique across "
-                    "the cells compiled together (e.g. prefix them with the cell's name)."
-                )
-            k = len(keys)
-            keys.append(rec.key)
-            comp = rec.compartment + int(offsets[c])
-            if rec.variable == "v":
-                v_nodes.append(comp)
-                v_keys.append(k)
-                continue
-            gi, site = _state_source(rec, c, comp, groups, density_position, point_position)
-            sites, ks = by_source.setdefault((gi, rec.variable), ([], []))
-            sites.append(site)
-            ks.append(k)
+    for c, rec in recordings:
+        if rec.key in seen:
+            raise ValueError(
+                f"record key {rec.key!r} is used twice; keys must be unique across the cells "
+                "compiled together (e.g. prefix them with the cell's name)."
+            )
+        seen.add(rec.key)
+        k = len(keys)
+        keys.append(rec.key)
+        comp = rec.compartment + int(offsets[c])
+        if rec.variable == "v":
+            v_nodes.append(comp)
+            v_keys.append(k)
+            continue
+        gi, site = _state_source(rec, c, comp, groups, density_position, point_position)
+        sites, ks = by_source.setdefault((gi, rec.variable), ([], []))
+        sites.append(site)
+        ks.append(k)
     sources = sorted(by_source)
     grouped_keys = v_keys + [k for s in sources for k in by_source[s][1]]
     order = np.empty(len(keys), dtype=np.int64)

@@ -21,10 +21,12 @@ def build_stimuli(
     groups: list[MechanismGroup],
     point_position: dict,
     dtype,
+    extra: Sequence = (),
 ) -> Stimuli:
+    """``extra``: more ``(Placement, global compartment)`` pairs (a network's stimuli)."""
     t_mid = step_midpoints(dt_ms, n_steps)
     placements = [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
-                  for p in cell.placements]  # fmt: skip
+                  for p in cell.placements] + list(extra)  # fmt: skip
     sites = sorted({comp for _, comp in placements})
     column = {comp: k for k, comp in enumerate(sites)}
     current = np.zeros((n_steps, len(sites)))
