@@ -178,6 +178,8 @@ class PointMechanism(Mechanism):
     current_unit: ClassVar[str] = "nA"
     # whether a connection onto it may carry a negative weight (conductance synapses: no)
     negative_weights: ClassVar[bool] = True
+    # graded synapses: the engine passes the presynaptic voltage (mV) as ``params["v_pre"]``
+    presynaptic: ClassVar[bool] = False
 
     def on_event(
         self, states: Mapping[str, Array], params: Mapping[str, Array], weight: Array

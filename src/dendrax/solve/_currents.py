@@ -35,7 +35,7 @@ def membrane_currents(
         mechanism = group.mechanism
         vg = site_voltage(system, group, v)
 
-        params = site_params(system, group)
+        params = site_params(system, group, v)
 
         def current(vv, mechanism=mechanism, s=s, params=params):
             return mechanism.current(vv, s, params, system.celsius)

@@ -18,6 +18,6 @@ def advance_mechanisms(
     out = []
     for group, s in zip(system.mechanisms, states):
         vg = site_voltage(system, group, v_new)
-        params = site_params(system, group)
+        params = site_params(system, group, v_new)
         out.append(group.mechanism.update(vg, s, params, system.dt_ms, system.celsius))
     return tuple(out)

@@ -49,7 +49,8 @@ def initial_state(system: System) -> State:
     states = []
     for group in system.mechanisms:
         vg = jnp.full(group.compartments.shape, system.v_init_mV, dtype=dtype)
-        s = group.mechanism.init_states(vg, site_params(system, group), system.celsius)
+        params = site_params(system, group, v)
+        s = group.mechanism.init_states(vg, params, system.celsius)
         states.append(
             {
                 k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape)

@@ -36,6 +36,9 @@ class MechanismGroup(eqx.Module):
     receives_events: bool = eqx.field(static=True)  # point mechanisms with an event input
     compartments: Array  # (n_sites,) int
     params: dict[str, Array]  # each (n_sites,)
+    # presynaptic (graded) point mechanisms: the compartment whose voltage each site reads as
+    # ``params["v_pre"]``; empty otherwise
+    pre_compartments: Array | None = None
 
     @property
     def mechanism(self) -> Mechanism:
@@ -79,6 +82,8 @@ class Layout(eqx.Module):
     branch_first_comp: Array  # (n_branches,) global compartment index of x=0's compartment
     branch_ncomp: Array  # (n_branches,)
     group_members: tuple[Array, ...]  # per group name: global compartment indices
+    population_names: tuple[str, ...] = eqx.field(static=True, default=())
+    population_of_cell: Array | None = None  # (n_cells,) int into population_names
 
 
 class Stimuli(eqx.Module):
@@ -144,6 +149,11 @@ class Inbox(eqx.Module):
     source_at_init: Array  # (n_ev,) bool: a NetStim event, delivered in finitialize if t_d = 0
     input_conn: tuple[Array, ...]  # per spike input: (n_k,) connections it feeds
     input_row: tuple[Array, ...]  # per spike input: (n_k,) which of its trains feeds each
+    # who is connected (for sharing of trainables; never read inside simulate)
+    pre_cell: Array  # (n_c,) int, the presynaptic cell; -1 for a source
+    pre_source: Array  # (n_c,) int, the source id; -1 for a cell
+    post_cell: Array  # (n_c,) int
+    label: Array  # (n_c,) int into Events.connection_names (the connect() call's name)
 
 
 class Events(eqx.Module):
@@ -152,8 +162,18 @@ class Events(eqx.Module):
     ring_size: int = eqx.field(static=True)  # steps of spike history kept (max lag + 1)
     spike_inputs: tuple[tuple[str, int], ...] = eqx.field(static=True)  # (name, n trains)
     spike_gradient: Any = eqx.field(static=True)  # None (exact) or a surrogate, see _spikes
+    connection_names: tuple[str, ...] = eqx.field(static=True)  # names of connect() calls
     detectors: Detectors
     inboxes: tuple[Inbox, ...]
+
+
+class GapJunctions(eqx.Module):
+    """Ohmic couplings ``i = g (v_a - v_b)`` (nA) between compartment pairs of any cells,
+    solved implicitly with the cable equation (see ``solve._gap``)."""
+
+    node_a: Array  # (n_gap,) int
+    node_b: Array  # (n_gap,) int
+    g_uS: Array  # (n_gap,) µS
 
 
 class System(eqx.Module):
@@ -185,6 +205,7 @@ class System(eqx.Module):
     records: RecordSpec
     layout: Layout
     events: Events | None = None
+    gap_junctions: GapJunctions | None = None
 
     @property
     def t_stop_ms(self) -> Any:

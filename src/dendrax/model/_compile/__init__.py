@@ -159,11 +159,12 @@ def lower(
     recordings: Callable | None = None,
     stimuli: Sequence = (),
     events: Callable | None = None,
+    populations: tuple | None = None,
 ) -> System:
     """The System of ``cells`` (a forest), plus a network's point batches, recordings
     (``recordings(groups, point_position, batch_position) -> [(cell, Recording)]``), stimuli
     ``[(Placement, global compartment)]`` and events (``events(groups, batch_position,
-    offsets) -> Events``)."""
+    offsets) -> Events``) and populations ``(names, population of every cell)``."""
     dt_ms, n_steps, dtype = options.dt_ms, options.n_steps, options.dtype
     tree_solver = options.tree_solver
     sizes = np.asarray([c.n_compartments for c in cells], dtype=np.int64)
@@ -220,6 +221,6 @@ def lower(
         ion_values={k: arr(v) for k, v in ions.items()},
         stimuli=stim,
         records=records,
-        layout=build_layout(cells, offsets, dtype),
+        layout=build_layout(cells, offsets, dtype, populations),
         events=None if events is None else events(groups, batch_position, offsets),
     )

@@ -12,7 +12,10 @@ from .._cell import Cell
 from ._arrays import ints
 
 
-def build_layout(cells: Sequence[Cell], offsets: np.ndarray, dtype) -> Layout:
+def build_layout(
+    cells: Sequence[Cell], offsets: np.ndarray, dtype, populations: tuple | None = None
+) -> Layout:
+    """``populations``: ``(names, population index of every cell)`` of a network."""
     kinds = [c.geometry.kinds() for c in cells]
     region_names = sorted({str(k) for ks in kinds for k in np.unique(ks).tolist()})
     code = {name: i for i, name in enumerate(region_names)}
@@ -44,4 +47,6 @@ def build_layout(cells: Sequence[Cell], offsets: np.ndarray, dtype) -> Layout:
         ),
         branch_ncomp=ints(np.concatenate([np.asarray(c.geometry.ncomp) for c in cells])),
         group_members=tuple(ints(members[g]) for g in group_names),
+        population_names=() if populations is None else tuple(populations[0]),
+        population_of_cell=None if populations is None else ints(populations[1]),
     )

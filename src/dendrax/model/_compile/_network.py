@@ -67,7 +67,11 @@ def lower_network(net: Network, options, ion_values, max_delay_ms, spike_gradien
     def events(groups, batch_position, offsets):
         return build_events(net, options, batch_position, offsets, max_delay_ms, spike_gradient)
 
-    return lower(cells, options, ion_values, batches, recordings, stimuli, events)
+    populations = (
+        tuple(b.name for b in net.blocks),
+        np.repeat(np.arange(len(net.blocks)), [b.n for b in net.blocks]),
+    )
+    return lower(cells, options, ion_values, batches, recordings, stimuli, events, populations)
 
 
 def _batch_of(net: Network, syn: int) -> int:
@@ -85,11 +89,13 @@ def build_events(
     # where every synapse lives: (group, site)
     syn_group = np.full(n_syn, -1, np.int64)
     syn_site = np.full(n_syn, -1, np.int64)
+    syn_cell = np.full(n_syn, -1, np.int64)
     for b, batch in enumerate(net.synapse_batches):
         gi, sites = batch_position[b]
         ids = np.arange(batch.first, batch.first + batch.cells.size)
         syn_group[ids] = gi
         syn_site[ids] = sites
+        syn_cell[ids] = batch.cells
     # detectors: one per cell at most
     det_of_cell = np.full(net.n_cells, -1, np.int64)
     det_of_cell[net.detector_cell] = np.arange(net.detector_cell.size)
@@ -106,6 +112,8 @@ def build_events(
     pre = cat([b.pre for b in batches], np.int64)
     syn = cat([b.synapse for b in batches], np.int64)
     weight = cat([b.weight_uS for b in batches], np.float64)
+    names = sorted({b.name for b in batches})
+    label = cat([np.full(b.pre.size, names.index(b.name)) for b in batches], np.int64)
     delay = cat([b.delay_ms for b in batches], np.float64)
     cell_pre = pre[~from_source]
     missing = cell_pre[det_of_cell[cell_pre] < 0]
@@ -157,11 +165,11 @@ def build_events(
         ev_time = np.concatenate([source_times[s] for s in src_ids]) if src.size else np.zeros(0)
         is_netstim = np.asarray([isinstance(net.sources[s], NetStim) for s in src_ids], bool)
         ev_init = np.repeat(is_netstim, counts)
-        names = sorted(
+        inputs = sorted(
             {net.sources[s].name for s in src_ids if isinstance(net.sources[s], SpikeInput)}
         )
         input_conn, input_row = [], []
-        for name in names:
+        for name in inputs:
             hit = np.asarray(
                 [
                     isinstance(net.sources[s], SpikeInput) and net.sources[s].name == name
@@ -175,7 +183,7 @@ def build_events(
             Inbox(
                 group=gi,
                 n_ring=n_ring,
-                spike_inputs=tuple(names),
+                spike_inputs=tuple(inputs),
                 weight_uS=jnp.asarray(weight[order], dtype=dtype),
                 delay_ms=jnp.asarray(delay[order], dtype=dtype),
                 site=ints(site),
@@ -187,12 +195,17 @@ def build_events(
                 source_at_init=jnp.asarray(ev_init, bool),
                 input_conn=tuple(input_conn),
                 input_row=tuple(input_row),
+                pre_cell=ints(np.where(from_source[order], -1, pre[order])),
+                pre_source=ints(np.where(from_source[order], pre[order], -1)),
+                post_cell=ints(syn_cell[syn[order]]),
+                label=ints(label[order]),
             )
         )
     return Events(
         ring_size=longest + 1,
         spike_inputs=tuple((k, len(v)) for k, v in sorted(spike_names.items())),
         spike_gradient=spike_gradient,
+        connection_names=tuple(names),
         detectors=detectors,
         inboxes=tuple(inboxes),
     )
