@@ -119,6 +119,15 @@ class ConnectionBatch:
     delay_ms: np.ndarray
 
 
+@dataclasses.dataclass(frozen=True)
+class GapBatch:
+    """Gap junctions added by one :meth:`Network.gap_junction` call."""
+
+    cells: np.ndarray  # (n, 2) global cell ids of the ends a, b
+    compartments: np.ndarray  # (n, 2) compartment within each end's cell
+    g_uS: np.ndarray  # (n,) µS
+
+
 def _ids(name: str, value, n: int, what: str) -> np.ndarray:
     a = np.atleast_1d(np.asarray(value))
     if a.dtype.kind not in "iu":
@@ -138,9 +147,10 @@ class Network:
     Build it with :meth:`add_cells`, :meth:`detect`, :meth:`place`, :meth:`add_source` and
     :meth:`connect` (or :meth:`connect_cells`), stimulate and record cells with
     :meth:`stimulate` and :meth:`record`, then ``dx.compile(network, dt_ms, t_stop_ms)``.
-    Cells are separate cable trees; they interact only through events (the rules of
+    Cells are separate cable trees; they interact through events (the rules of
     ``NETWORK_FORMAT.md``: threshold detection on ``V^n``, delivery in the step whose start is
-    nearest to ``t_spike + delay``, before the voltage solve).
+    nearest to ``t_spike + delay``, before the voltage solve) and through gap junctions
+    (:meth:`gap_junction`, solved implicitly with the voltage).
     """
 
     def __init__(self) -> None:
@@ -155,6 +165,7 @@ class Network:
         self.recordings: list[tuple[int, Recording]] = []
         self.synapse_recordings: list[tuple[str, str, int]] = []  # (key, variable, synapse)
         self.populations: dict[str, Population] = {}
+        self.gap_batches: list[GapBatch] = []
         self._n_cells = 0
         self._n_synapses = 0
         self._n_connections = 0
@@ -254,7 +265,8 @@ class Network:
                         f"{name}: region {at!r} has no compartment in cell template "
                         f"{self.blocks[int(b)].name!r}."
                     )
-                out[mask] = random_compartments(candidates, int(mask.sum()), rng)
+                draw = np.random.default_rng(0) if rng is None else rng
+                out[mask] = random_compartments(candidates, int(mask.sum()), draw)
             else:
                 raise TypeError(
                     f"{name}={at!r}: give a location (branch, x) / dx.Location, or a region "
@@ -450,23 +462,77 @@ class Network:
         )
         return syn, conns
 
+    # --- gap junctions ------------------------------------------------------------------
+
+    def gap_junction(
+        self, cell_a, at_a, cell_b, at_b, g_uS: Values, *, seed: int | None = 0
+    ) -> Network:
+        """Ohmic gap junctions (electrical synapses) between ``cell_a`` at ``at_a`` and
+        ``cell_b`` at ``at_b``: the current ``g_uS (v_b - v_a)`` (nA) flows into end ``a`` and
+        the same current out of end ``b``. They are solved implicitly with the cable equation
+        (both ends in one linear system, as NEURON's ``LinearMechanism``; see
+        ``docs/gap_junctions.md``), and are differentiable in ``g_uS``.
+
+        Many junctions at once: ``cell_a``/``cell_b`` are a cell id, ids (a list or array) or a
+        Population, of one length (or one side a single cell, used for every junction);
+        ``at_a``/``at_b`` a location ``(branch, x)`` for all, a list of one location per
+        junction, or a region (``dx.Region``, a region name, ``"all"``) drawn uniformly per
+        junction with ``seed``; ``g_uS`` (µS, >= 0) a value, one per junction, or
+        ``f(rng, n)``. Both ends may lie in one cell (a loop); two ends in one compartment have
+        no effect. Returns the network.
+        """
+        a = self._cells("gap_junction(cell_a)", cell_a)
+        b = self._cells("gap_junction(cell_b)", cell_b)
+        if a.size != b.size and 1 in (a.size, b.size):
+            a, b = np.broadcast_arrays(a, b)
+        if a.size != b.size:
+            raise ValueError(
+                f"gap_junction(): {a.size} cells for end a and {b.size} for end b; give one "
+                "cell per junction on both sides (or one cell on a side, used for all)."
+            )
+        rng = np.random.default_rng(seed)
+        comp_a = self._compartments("gap_junction(at_a)", a, at_a, rng)
+        comp_b = self._compartments("gap_junction(at_b)", b, at_b, rng)
+        g = resolve_values("gap_junction(g_uS)", g_uS, a.size, rng, "µS")
+        if (g < 0).any():
+            raise ValueError(
+                f"gap_junction(g_uS): a junction conductance of {g.min():g} µS is negative; "
+                "give conductances >= 0 µS (0 switches a junction off)."
+            )
+        cells, comps = np.stack([a, b], axis=1), np.stack([comp_a, comp_b], axis=1)
+        self.gap_batches.append(GapBatch(cells.astype(np.int64), comps, g))
+        return self
+
+    @property
+    def n_gap_junctions(self) -> int:
+        return sum(int(b.g_uS.size) for b in self.gap_batches)
+
     # --- stimuli and recordings ----------------------------------------------------------
 
-    def stimulate(self, stimulus: IClamp | Waveform | CurrentInput, cell, at) -> Network:
-        """Inject a current clamp into ``cell`` at ``at`` (as :meth:`dendrax.Cell.stimulate`)."""
+    def stimulate(self, stimulus: IClamp | Waveform | CurrentInput, cells, at) -> Network:
+        """Inject a current clamp into every given cell (an id, ids or a Population) at ``at``
+        (as :meth:`dendrax.Cell.stimulate`; a ``CurrentInput`` drives all of them)."""
         if not isinstance(stimulus, (IClamp, Waveform, CurrentInput)):
             raise TypeError(
                 f"stimulate() takes an IClamp, Waveform or CurrentInput, got {stimulus!r}."
             )
-        c = self._cell_id("stimulate(cell)", cell)
-        self.stimuli.append((c, Placement(stimulus, self.template_of(c).compartment(at))))
+        ids = self._cells("stimulate(cells)", cells)
+        for c, comp in zip(ids, self._compartments("stimulate(at)", ids, at, None)):
+            self.stimuli.append((int(c), Placement(stimulus, int(comp))))
         return self
 
-    def record(self, variable: str, cell, at, key: str, mechanism: str | None = None) -> Network:
-        """Record ``"v"`` (mV) or a mechanism state of ``cell`` at ``at`` under ``key``."""
-        c = self._cell_id("record(cell)", cell)
-        comp = self.template_of(c).compartment(at)
-        self.recordings.append((c, Recording(key, variable, mechanism, comp)))
+    def record(
+        self, variable: str, cells, at, key: str, mechanism: str | None = None
+    ) -> Network:
+        """Record ``"v"`` (mV) or a mechanism state at ``at`` of every given cell (an id, ids
+        or a Population): under ``key`` for one cell, ``"<key>[i]"`` for the i-th of several."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"record(key={key!r}): give a non-empty name.")
+        ids = self._cells("record(cells)", cells)
+        comps = self._compartments("record(at)", ids, at, None)
+        for i, (c, comp) in enumerate(zip(ids, comps)):
+            name = key if ids.size == 1 else f"{key}[{i}]"
+            self.recordings.append((int(c), Recording(name, variable, mechanism, int(comp))))
         return self
 
     def record_synapse(
