@@ -11,7 +11,8 @@ float64 off again (``jax.config.update("jax_enable_x64", False)``), compile with
 ``dtype=jnp.float32``: asking for float64 then raises an error instead of silently computing in
 float32.
 
-The plotting functions (:func:`plot_traces`, :func:`plot_morphology`) are loaded on first use:
+The plotting functions (:func:`plot_traces`, :func:`plot_raster`, :func:`plot_morphology`) are
+loaded on first use:
 ``import dendrax`` does not import matplotlib.
 """
 
@@ -97,6 +98,10 @@ def __getattr__(name: str):
         from .viz._traces import plot_traces
 
         return plot_traces
+    if name == "plot_raster":
+        from .viz._raster import plot_raster
+
+        return plot_raster
     raise AttributeError(f"module 'dendrax' has no attribute {name!r}")
 
 
@@ -186,6 +191,7 @@ __all__ = [
     "window_std",
     "load_model",
     "plot_morphology",
+    "plot_raster",
     "plot_traces",
     "save_model",
     "spike_times",

@@ -49,6 +49,35 @@ def stimulus_windows(stimuli: Any) -> list[tuple[float, float]]:
     return windows
 
 
+def cell_keys(
+    traces: Mapping[str, Any], cells: Sequence[str], keys: Sequence[str] | None
+) -> list[str]:
+    """The full keys ``"<cell>.<key>"`` of ``cells`` (all of each cell's keys if ``keys`` is
+    None), cell by cell; errors name the cells or keys that do not exist."""
+    out: list[str] = []
+    for cell in cells:
+        prefix = f"{cell}."
+        mine = [k for k in traces if k.startswith(prefix)]
+        if not mine:
+            names = sorted({k.split(".", 1)[0] for k in traces if "." in k})
+            raise KeyError(
+                f"plot_traces(cells=...): no traces of cell {cell!r}; cells with traces: "
+                f"{names[:20]}{' ...' if len(names) > 20 else ''} (record them on the template "
+                "with cell.record(..., key=...), or with network.record)."
+            )
+        if keys is None:
+            out.extend(mine)
+            continue
+        for key in keys:
+            if prefix + key not in traces:
+                raise KeyError(
+                    f"plot_traces(keys=...): cell {cell!r} has no trace {key!r}; its traces "
+                    f"are {sorted(k[len(prefix) :] for k in mine)}."
+                )
+            out.append(prefix + key)
+    return out
+
+
 def plot_traces(
     t_ms: Any,
     traces: Mapping[str, np.ndarray] | None = None,
@@ -59,6 +88,7 @@ def plot_traces(
     stimuli: Any = None,
     ax: Any = None,
     ylabel: str = "membrane potential (mV)",
+    cells: str | Sequence[str] | None = None,
 ):
     """Plot recorded traces against time (ms), one line per key, and shade the stimuli.
 
@@ -70,13 +100,17 @@ def plot_traces(
         traces: ``{key: trace}`` (voltages in mV) when ``t_ms`` is an array; omit it for a
             ``Result``.
         path: save the figure there (PNG) if given.
-        keys: the keys to plot (default: all, in order).
+        keys: the keys to plot (default: all, in order); with ``cells``, the per-cell keys
+            (the template's record keys, e.g. ``["v_soma"]``).
         title: axes title.
         stimuli: shade the on-windows ``delay_ms <= t < delay_ms + dur_ms`` of current
             clamps: the :class:`dendrax.Cell` (all its ``IClamp`` stimuli), one
             :class:`dendrax.IClamp` or a list of them. ``Waveform`` stimuli are not shaded.
         ax: a matplotlib Axes to draw into; a new figure if None.
         ylabel: the y-axis label.
+        cells: for a network result, whose keys are ``"<cell name>.<key>"`` (e.g.
+            ``"E3.v_soma"``): the cell name(s) to plot (``network.cell_names()``), each with
+            the traces ``keys`` (default: every trace of the cell), in the order given.
 
     Returns:
         The matplotlib Figure. Each trace is one line (``ax.lines``) and each distinct
@@ -97,6 +131,8 @@ def plot_traces(
         t_ms, traces = t_ms.t, t_ms.traces
     traces = dict(traces or {})
     t = np.asarray(t_ms)
+    if cells is not None:
+        keys = cell_keys(traces, [cells] if isinstance(cells, str) else list(cells), keys)
     keys = list(traces) if keys is None else list(keys)
     missing = [k for k in keys if k not in traces]
     if missing:
