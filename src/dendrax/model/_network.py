@@ -164,6 +164,8 @@ class Network:
         self.stimuli: list[tuple[int, Placement]] = []
         self.recordings: list[tuple[int, Recording]] = []
         self.synapse_recordings: list[tuple[str, str, int]] = []  # (key, variable, synapse)
+        # graded synapses: (synapse batch index, pre cell and compartment within it, per synapse)
+        self.graded_links: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.populations: dict[str, Population] = {}
         self.gap_batches: list[GapBatch] = []
         self._n_cells = 0
@@ -461,6 +463,53 @@ class Network:
             pre_sub, syn, OneToOne(), weight_uS=weights, delay_ms=delay_ms, seed=seed, name=name
         )
         return syn, conns
+
+    def connect_graded(
+        self,
+        pre: Population,
+        post: Population,
+        synapse: PointMechanism,
+        at_pre=(0, 0.5),
+        at_post=(0, 0.5),
+        rule: Connectivity | None = None,
+        *,
+        params: dict[str, Values] | None = None,
+        seed: int | None = 0,
+        name: str | None = None,
+    ) -> SynapseSet:
+        """Graded transmission, continuous in the presynaptic voltage (no spikes, detectors or
+        delays): for every connection of ``rule`` (default ``dx.OneToOne()``) from a cell of
+        ``pre`` to a cell of ``post``, one new ``synapse`` on the post cell at ``at_post`` (a
+        location, or a region drawn from per connection with ``seed``) that reads, every step,
+        the voltage (mV) of the pre cell at ``at_pre``. ``synapse`` is a presynaptic mechanism
+        (``dendrax.mechanisms.synapses.GradedSynapse``, ``TanhSynapse``,
+        ``JaxleyIonotropicSynapse`` or your own with ``presynaptic = True``; docs/synapses.md).
+        ``params`` overrides parameters per connection, as in :meth:`place`. Returns the
+        :class:`SynapseSet` (record its states with :meth:`record_synapse`)."""
+        if not isinstance(synapse, PointMechanism) or not type(synapse).presynaptic:
+            raise TypeError(
+                f"connect_graded(synapse={synapse!r}): give a graded synapse (a point mechanism "
+                "with presynaptic = True, e.g. GradedSynapse()); connect event-driven synapses "
+                "with network.connect_cells()."
+            )
+        for arg, pop in (("pre", pre), ("post", post)):
+            if not isinstance(pop, Population):
+                raise TypeError(
+                    f"connect_graded({arg}={pop!r}): give a Population of cells "
+                    "(network.add_cells); a graded synapse reads a cell's voltage."
+                )
+        rule = OneToOne() if rule is None else rule
+        if not isinstance(rule, Connectivity):
+            raise TypeError(
+                f"connect_graded(rule={rule!r}): give a dx connectivity rule, e.g. dx.AllToAll()."
+            )
+        rng = np.random.default_rng(seed)
+        i, j = rule.pairs(pre.cells, post.cells, rng)
+        pre_cells = pre.cells[i]
+        pre_comps = self._compartments("connect_graded(at_pre)", pre_cells, at_pre, rng)
+        syn = self.place(synapse, post.cells[j], at_post, name=name, seed=seed, params=params)
+        self.graded_links.append((len(self.synapse_batches) - 1, pre_cells, pre_comps))
+        return syn
 
     # --- gap junctions ------------------------------------------------------------------
 

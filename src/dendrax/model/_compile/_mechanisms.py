@@ -26,12 +26,45 @@ def _check_names(types: Sequence[type[Mechanism]]) -> None:
 @dataclasses.dataclass(frozen=True)
 class PointBatch:
     """Many instances of one point mechanism placed at once (a network's synapses):
-    ``compartments`` are global, ``params`` hold one value per instance."""
+    ``compartments`` are global, ``params`` hold one value per instance; for a presynaptic
+    (graded) mechanism, ``pre_compartments`` are the global compartments whose voltage each
+    instance reads (``params["v_pre"]``), None otherwise."""
 
     mechanism_type: type[Mechanism]
     compartments: np.ndarray  # (n,) int, global compartment index
     params: Mapping[str, np.ndarray]  # each (n,)
     receives_events: bool
+    pre_compartments: np.ndarray | None = None  # (n,) int, global; presynaptic mechanisms only
+
+
+def _check_presynaptic(mtype: type[Mechanism], placed: list, batches: Sequence[PointBatch]) -> bool:
+    """Whether ``mtype`` reads a presynaptic voltage; raises where an instance of it has no
+    presynaptic location (placed on a cell with ``cell.place``) or a non-presynaptic one has."""
+    presynaptic = bool(getattr(mtype, "presynaptic", False))
+    if presynaptic and placed:
+        _, p = placed[0]
+        raise ValueError(
+            f"cell.place({type(p.mechanism).__name__}(...), key={p.key!r}): "
+            f"{mtype.__name__} is a graded synapse that reads a presynaptic voltage, and a "
+            "point placed on a cell has no presynaptic location. Connect it in a network: "
+            "network.connect_graded(pre, post, synapse, at_pre=(branch, x), at_post=...)."
+        )
+    for b in batches:
+        if b.mechanism_type is not mtype:
+            continue
+        if presynaptic and b.pre_compartments is None:
+            raise ValueError(
+                f"{mtype.__name__} is a graded synapse that reads a presynaptic voltage; "
+                "network.place() gives it none. Use network.connect_graded(pre, post, "
+                "synapse, at_pre=(branch, x), at_post=...) instead."
+            )
+        if not presynaptic and b.pre_compartments is not None:
+            raise ValueError(
+                f"{mtype.__name__} does not read a presynaptic voltage (its class attribute "
+                "`presynaptic` is False), yet it was given presynaptic locations; connect it "
+                "with network.connect() / connect_cells(), or set presynaptic = True."
+            )
+    return presynaptic
 
 
 def mechanism_groups(
@@ -97,6 +130,8 @@ def mechanism_groups(
         for site, (c, p) in enumerate(placed):
             point_position[(c, p.key)] = (gi, site)
         events = any(p.events is not None for _, p in placed)
+        presynaptic = _check_presynaptic(mtype, placed, batches)
+        pre_sites: list[np.ndarray] = []
         n = len(placed)
         for bi, batch in enumerate(batches):
             if batch.mechanism_type is not mtype:
@@ -104,6 +139,8 @@ def mechanism_groups(
             batch_position[bi] = (gi, np.arange(n, n + batch.compartments.size))
             n += batch.compartments.size
             sites.append(np.asarray(batch.compartments, dtype=np.int64))
+            if batch.pre_compartments is not None:
+                pre_sites.append(np.asarray(batch.pre_compartments, dtype=np.int64))
             for k in mtype.parameters:
                 params[k].append(np.asarray(batch.params[k], dtype=np.float64))
             events = events or batch.receives_events
@@ -114,6 +151,11 @@ def mechanism_groups(
                 receives_events=events,
                 compartments=jnp.asarray(np.concatenate(sites), dtype=jnp.int32),
                 params={k: jnp.asarray(np.concatenate(v), dtype=dtype) for k, v in params.items()},
+                pre_compartments=(
+                    jnp.asarray(np.concatenate([np.zeros(0, np.int64), *pre_sites]), jnp.int32)
+                    if presynaptic
+                    else None
+                ),
             )
         )
     return groups, density_position, point_position, batch_position

@@ -44,6 +44,8 @@ def lower_network(net: Network, options, ion_values, max_delay_ms, spike_gradien
         dataclasses.replace(pb, compartments=b.compartments + offsets[b.cells])
         for pb, b in zip(batches, net.synapse_batches)
     ]
+    for k, pre_cells, pre_comps in net.graded_links:
+        batches[k] = graded_batch(batches[k], pre_comps + offsets[pre_cells], options.dt_ms)
 
     def recordings(groups, point_position, batch_position):
         recs = [
@@ -208,4 +210,20 @@ def build_events(
         connection_names=tuple(names),
         detectors=detectors,
         inboxes=tuple(inboxes),
+    )
+
+
+def graded_batch(batch: PointBatch, pre_compartments: np.ndarray, dt_ms: float) -> PointBatch:
+    """A batch of graded synapses (``Network.connect_graded``): the global compartment each one
+    reads ``v_pre`` from, no event input, and the time step (ms) in the parameter a mechanism
+    names as its ``time_step_parameter`` (JaxleyIonotropicSynapse's initial state needs it)."""
+    params = dict(batch.params)
+    name = getattr(batch.mechanism_type, "time_step_parameter", None)
+    if name is not None:
+        params[name] = np.full(pre_compartments.size, float(dt_ms))
+    return dataclasses.replace(
+        batch,
+        params=params,
+        receives_events=False,
+        pre_compartments=np.asarray(pre_compartments, np.int64),
     )
