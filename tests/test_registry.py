@@ -37,7 +37,7 @@ MODEL = {
 
 
 def test_the_default_registry_is_immutable_and_extended_by_copy():
-    assert set(DEFAULT_REGISTRY) == {"hh", "pas", "ExpSyn", "Exp2Syn"}
+    assert {"hh", "pas", "ExpSyn", "Exp2Syn"} <= set(DEFAULT_REGISTRY)
     with pytest.raises(AttributeError, match="immutable"):
         DEFAULT_REGISTRY._by_name = {}  # type: ignore[misc]
     with pytest.raises(TypeError):

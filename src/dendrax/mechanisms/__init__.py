@@ -8,9 +8,11 @@ from ._gates import exponential_euler, exponential_euler_rates, safe_exp, vtrap
 from ._ions import NEURON_DEFAULTS as ION_DEFAULTS
 from ._registry import MechanismRegistry
 from .channels import HH, Pas
-from .synapses import Exp2Syn, ExpSyn
+from .synapses import Exp2Syn, ExpSyn, GradedSynapse, JaxleyIonotropicSynapse, TanhSynapse
 
-DEFAULT_REGISTRY = MechanismRegistry([HH, Pas, ExpSyn, Exp2Syn])
+DEFAULT_REGISTRY = MechanismRegistry(
+    [HH, Pas, ExpSyn, Exp2Syn, GradedSynapse, TanhSynapse, JaxleyIonotropicSynapse]
+)
 """The built-in mechanisms by name; extend with ``DEFAULT_REGISTRY.with_mechanisms(...)``."""
 
 __all__ = [
@@ -26,6 +28,9 @@ __all__ = [
     "PointMechanism",
     "Exp2Syn",
     "ExpSyn",
+    "GradedSynapse",
+    "JaxleyIonotropicSynapse",
+    "TanhSynapse",
     "channels",
     "synapses",
     "exponential_euler",
