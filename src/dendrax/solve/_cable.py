@@ -14,6 +14,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from ._gap import gap_current, solve_with_gaps
 from ._system import System
 from ._tree import solve_tree
 
@@ -86,12 +87,12 @@ def cable_solve(
     rhs = axial_currents(system, cable, v)
     rhs = rhs.at[:n].add(-i_nA).at[system.stimuli.compartment].add(stim_nA)
     diag = cable.diag_uS.at[:n].add(g_uS)
-    dv = solve_tree(
-        system.tree_solver,
-        diag,
-        cable.g_edge_uS,
-        rhs,
-        system.topology.parent,
-        system.topology.schedule,
-    )
+    topo, gaps = system.topology, system.gap_junctions
+    if gaps is None:
+        dv = solve_tree(system.tree_solver, diag, cable.g_edge_uS, rhs, topo.parent, topo.schedule)
+    else:  # coupling current on the right, its conductance in the matrix (solve._gap)
+        rhs = rhs + gap_current(gaps, v)
+        dv = solve_with_gaps(
+            system.tree_solver, diag, cable.g_edge_uS, rhs, topo.parent, topo.schedule, gaps
+        )
     return v + system.method.extrapolation * dv

@@ -174,6 +174,11 @@ class GapJunctions(eqx.Module):
     node_a: Array  # (n_gap,) int
     node_b: Array  # (n_gap,) int
     g_uS: Array  # (n_gap,) µS
+    # the solver's plan, from solve._gap.plan_gap_junctions (None: one tree solve per junction)
+    color_a: Array | None = None  # (n_gap,) int, probe column of node_a
+    color_b: Array | None = None  # (n_gap,) int, probe column of node_b
+    probe: Array | None = None  # (n_colors, n_cells) int, junction node per colour, cell; -1
+    node_cell: Array | None = None  # (n_nodes,) int, the cell of every node
 
 
 class System(eqx.Module):

@@ -160,11 +160,13 @@ def lower(
     stimuli: Sequence = (),
     events: Callable | None = None,
     populations: tuple | None = None,
+    gap_junctions: Callable | None = None,
 ) -> System:
     """The System of ``cells`` (a forest), plus a network's point batches, recordings
     (``recordings(groups, point_position, batch_position) -> [(cell, Recording)]``), stimuli
     ``[(Placement, global compartment)]`` and events (``events(groups, batch_position,
-    offsets) -> Events``) and populations ``(names, population of every cell)``."""
+    offsets) -> Events``), populations ``(names, population of every cell)`` and gap
+    junctions (``gap_junctions(parent, offsets) -> GapJunctions``)."""
     dt_ms, n_steps, dtype = options.dt_ms, options.n_steps, options.dtype
     tree_solver = options.tree_solver
     sizes = np.asarray([c.n_compartments for c in cells], dtype=np.int64)
@@ -223,4 +225,5 @@ def lower(
         records=records,
         layout=build_layout(cells, offsets, dtype, populations),
         events=None if events is None else events(groups, batch_position, offsets),
+        gap_junctions=None if gap_junctions is None else gap_junctions(parent, offsets),
     )

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import partial
 
 import jax.numpy as jnp
 import numpy as np
 
+from ...solve._gap import plan_gap_junctions
 from ...solve._spikes import NEURON_SPIKE_OFFSET_MS, SurrogateSpike
-from ...solve._system import Detectors, Events, Inbox, System
+from ...solve._system import Detectors, Events, GapJunctions, Inbox, System
 from .._cell import Recording
 from .._network import Network
 from .._sources import NetStim, SpikeInput
@@ -73,7 +75,18 @@ def lower_network(net: Network, options, ion_values, max_delay_ms, spike_gradien
         tuple(b.name for b in net.blocks),
         np.repeat(np.arange(len(net.blocks)), [b.n for b in net.blocks]),
     )
-    return lower(cells, options, ion_values, batches, recordings, stimuli, events, populations)
+    gaps = None if not net.gap_batches else partial(build_gap_junctions, net, options.dtype)
+    return lower(
+        cells, options, ion_values, batches, recordings, stimuli, events, populations, gaps
+    )
+
+
+def build_gap_junctions(net: Network, dtype, parent, offsets) -> GapJunctions:
+    """The network's gap junctions between global nodes, with the solver's plan."""
+    cells = np.concatenate([b.cells for b in net.gap_batches])
+    nodes = np.concatenate([b.compartments for b in net.gap_batches]) + offsets[cells]
+    g = jnp.asarray(np.concatenate([b.g_uS for b in net.gap_batches]), dtype=dtype)
+    return plan_gap_junctions(nodes[:, 0], nodes[:, 1], g, parent, offsets)
 
 
 def _batch_of(net: Network, syn: int) -> int:
