@@ -154,6 +154,7 @@ class Inbox(eqx.Module):
     pre_source: Array  # (n_c,) int, the source id; -1 for a cell
     post_cell: Array  # (n_c,) int
     label: Array  # (n_c,) int into Events.connection_names (the connect() call's name)
+    conn_id: Array | None = None  # (n_c,) int, the global connection id (ConnectionSet.ids)
 
 
 class Events(eqx.Module):

@@ -214,6 +214,7 @@ def build_events(
                 pre_source=ints(np.where(from_source[order], pre[order], -1)),
                 post_cell=ints(syn_cell[syn[order]]),
                 label=ints(label[order]),
+                conn_id=ints(order),
             )
         )
     return Events(
