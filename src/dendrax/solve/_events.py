@@ -19,9 +19,18 @@ def _apply(system, states, gi, w, count):
     group = system.mechanisms[gi]
     mechanism = group.mechanism
     assert isinstance(mechanism, PointMechanism)  # compile sends events to point groups only
-    new = mechanism.on_event(states, site_params(system, group), w)
+    params = site_params(system, group)
+    new = mechanism.on_event(states, params, w)
     arrived = count > 0
-    return {k: jnp.where(arrived, new[k], states[k]) for k in states}
+    out = {k: jnp.where(arrived, new[k], states[k]) for k in states}
+    if system.events is None or system.events.spike_gradient is None:
+        return out
+    # A surrogate spike is 0 in the forward pass but has a derivative at every step, also where
+    # no event arrives: keep the states there exactly, but let on_event's dependence on the
+    # weight through in the backward pass (a term that is zero in the forward pass).
+    stop = jax.lax.stop_gradient
+    tangent = mechanism.on_event(stop(states), stop(params), w)
+    return {k: jnp.where(arrived, out[k], out[k] + (tangent[k] - stop(tangent[k]))) for k in out}
 
 
 def deliver_events(
