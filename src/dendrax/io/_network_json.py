@@ -49,6 +49,19 @@ SYNAPSE_TYPES: dict[str, tuple[type[PointMechanism], dict[str, str]]] = {
     "expsyn": (ExpSyn, {"tau_ms": "tau", "e_mV": "e"}),
     "exp2syn": (Exp2Syn, {"tau1_ms": "tau1", "tau2_ms": "tau2", "e_mV": "e"}),
 }
+# time constants: > 0, except Exp2Syn's tau1, which may be 0 (NEURON uses 1e-9*tau2)
+_POSITIVE = {"tau_ms", "tau2_ms"}
+_NONNEG = {"tau1_ms"}
+
+
+def _event_synapses(registry: MechanismRegistry) -> list[str]:
+    """The registry's point mechanisms that take events (graded synapses read a presynaptic
+    voltage instead and have no place in the file)."""
+    return sorted(
+        n
+        for n, m in registry.items()
+        if issubclass(m, PointMechanism) and not getattr(m, "presynaptic", False)
+    )
 
 
 def is_network_file(data: Any) -> bool:
@@ -95,7 +108,8 @@ def _cells(data: Mapping, registry: MechanismRegistry, net: Network) -> list[Cel
             if c["template"] not in templates:
                 raise ModelFileError(
                     f"{where}.template={c['template']!r} is not defined; templates are "
-                    f"{sorted(templates)}."
+                    f"{sorted(templates)}. Define it in 'templates' ({{name: [branch, ...]}}) or "
+                    "give the cell its own 'branches'."
                 )
             cell = templates[c["template"]]
         else:
@@ -130,8 +144,26 @@ def _synapses(data, registry, net: Network, cells: list[Cell]):
             _unknown(where, s, ("type", "cell", "branch", "x", "comp", *fields))
             missing = [f for f in fields if f not in s]
             if missing:
-                raise ModelFileError(f"{where} ({kind}) lacks {missing}.")
-            values = {p: _number(f"{where}.{f}", s[f]) for f, p in fields.items()}
+                raise ModelFileError(
+                    f"{where} ({kind}) lacks {missing}; an {kind} needs {list(fields)} "
+                    "(time constants in ms, reversal in mV)."
+                )
+            values = {
+                p: _number(f"{where}.{f}", s[f], positive=f in _POSITIVE, nonneg=f in _NONNEG)
+                for f, p in fields.items()
+            }
+        elif (
+            isinstance(kind, str)
+            and kind in registry
+            and issubclass(registry[kind], PointMechanism)
+            and getattr(registry[kind], "presynaptic", False)
+        ):
+            raise ModelFileError(
+                f"{where}.type={kind!r} is a graded synapse (it reads the presynaptic voltage "
+                "continuously, not events), which network files cannot connect; use an event "
+                f"synapse ({['expsyn', 'exp2syn', *_event_synapses(registry)]}), or build it in "
+                "Python with network.connect_graded(pre, post, synapse, at_pre=..., at_post=...)."
+            )
         elif (
             isinstance(kind, str)
             and kind in registry
@@ -145,10 +177,9 @@ def _synapses(data, registry, net: Network, cells: list[Cell]):
             _unknown(f"{where}.params", params, cls.parameters)
             values = {p: _number(f"{where}.params.{p}", v) for p, v in params.items()}
         else:
-            points = sorted(n for n, m in registry.items() if issubclass(m, PointMechanism))
             raise ModelFileError(
                 f"{where}.type={kind!r}: use 'expsyn', 'exp2syn' or the name of a point "
-                f"mechanism in the registry ({points})."
+                f"mechanism in the registry ({_event_synapses(registry)}) with its 'params'."
             )
         entry = (s_i, c, _location(where, s, cells[c]), values, cls)
         by_type.setdefault(cls.name, []).append(entry)
@@ -160,9 +191,14 @@ def _synapses(data, registry, net: Network, cells: list[Cell]):
             key = tuple(sorted(e[3].items()))
             if key not in seen:
                 seen.add(key)
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    cls(**e[3])
+                    try:
+                        cls(**e[3])
+                    except (TypeError, ValueError) as err:
+                        raise ModelFileError(f"synapses[{e[0]}]: {err}") from None
+                for w in caught:  # re-issued here, so that the caller's filters apply
+                    warnings.warn(f"synapses[{e[0]}]: {w.message}", w.category, stacklevel=4)
         base = cls()  # type: ignore[call-arg]  # values default
         params = {
             p: np.asarray([e[3].get(p, base.values[p]) for e in entries]) for p in cls.parameters
@@ -196,7 +232,15 @@ def _sources(data, net: Network) -> SourceSet | None:
                 )
             elif kind == "spike_times":
                 _unknown(where, s, ("type", "t_ms"))
-                src = SpikeTimes(np.asarray(s.get("t_ms"), dtype=float))
+                times = s.get("t_ms")
+                if not isinstance(times, list) or not all(
+                    isinstance(t, (int, float)) and not isinstance(t, bool) for t in times
+                ):
+                    raise ModelFileError(
+                        f"{where}.t_ms must be a list of spike times in ms (numbers, "
+                        f"non-decreasing, >= 0; [] for none), got {times!r}."
+                    )
+                src = SpikeTimes(np.asarray(times, dtype=float))
             elif kind == "spike_input":
                 _unknown(where, s, ("type", "name"))
                 src = SpikeInput(s.get("name"))  # type: ignore[arg-type]  # checked there
@@ -245,8 +289,19 @@ def network_from_dict(
     return net, options
 
 
+def _ref(where: str, value: Any, n: int, what: str, field: str) -> int:
+    """An index into the file's list ``field`` (which has ``n`` entries)."""
+    if n == 0:
+        raise ModelFileError(
+            f"{where}={value!r} does not exist: the file has no {what}s; add the {what} to "
+            f"'{field}' (entries are numbered from 0)."
+        )
+    return _index(where, value, n, what)
+
+
 def _connections(data, net: Network, synapses, sources, n_cells: int) -> None:
     groups: dict[tuple[bool, int], list] = {}
+    detectors = set(np.asarray(net.detector_cell).tolist())
     for c_i, c in enumerate(_list(data, "connections")):
         where = f"connections[{c_i}]"
         if not isinstance(c, Mapping):
@@ -257,13 +312,38 @@ def _connections(data, net: Network, synapses, sources, n_cells: int) -> None:
             raise ModelFileError(f"{where}.pre must be {{'cell': k}} or {{'source': j}}.")
         if "cell" in pre:
             from_source, p = False, _index(f"{where}.pre.cell", pre["cell"], n_cells, "cell")
+            if p not in detectors:
+                raise ModelFileError(
+                    f"{where}.pre.cell={p}: cells[{p}] sends connections but has no "
+                    f'spike_detector; add one to cells[{p}], e.g. "spike_detector": '
+                    '{"branch": 0, "x": 0.5, "threshold_mV": 10} (every connection from a cell '
+                    "uses its detector)."
+                )
         else:
             n_src = 0 if sources is None else len(sources)
-            from_source, p = True, _index(f"{where}.pre.source", pre["source"], n_src, "source")
-        s = _index(f"{where}.synapse", c.get("synapse"), len(synapses), "synapse")
-        delay = _number(f"{where}.delay_ms", c.get("delay_ms"), nonneg=True)
-        weight = _number(f"{where}.weight_uS", c.get("weight_uS"))
+            from_source, p = (
+                True,
+                _ref(f"{where}.pre.source", pre["source"], n_src, "source", "sources"),
+            )
+        s = _ref(f"{where}.synapse", c.get("synapse"), len(synapses), "synapse", "synapses")
+        for field in ("delay_ms", "weight_uS"):
+            if field not in c:
+                raise ModelFileError(
+                    f"{where} lacks {field!r}: every connection needs 'delay_ms' (ms, >= 0) and "
+                    "'weight_uS' (µS)."
+                )
+        delay = _number(f"{where}.delay_ms", c["delay_ms"], nonneg=True)
+        weight = _number(f"{where}.weight_uS", c["weight_uS"])
         syn_set, k = synapses[s]
+        if weight < 0 and not syn_set.mechanism_type.negative_weights:
+            raise ModelFileError(
+                f"{where}.weight_uS={weight:g} is negative, but synapses[{s}] "
+                f"({syn_set.mechanism_type.__name__}) is a conductance synapse: a negative "
+                "weight makes its conductance negative. For inhibition give the synapse a negative "
+                "reversal (e.g. e_mV -80) and a positive weight. (NEURON allows negative "
+                "weights; so does the Python API, with network.connect(..., "
+                "allow_negative_weights=True).)"
+            )
         groups.setdefault((from_source, id(syn_set)), [syn_set, []])[1].append(
             (p, k, weight, delay)
         )
@@ -282,9 +362,39 @@ def _connections(data, net: Network, synapses, sources, n_cells: int) -> None:
             raise ModelFileError(f"connections: {e}") from None
 
 
-def _recordings(data, registry, net: Network, cells, synapses) -> None:
-    from ._model_json import _state_owner
+def _mechanism_owner(where: str, var: str, mech: Any, cell: Cell, c: int, loc: Location) -> str:
+    """The mechanism at ``loc`` of ``cell`` whose state ``var`` is recorded."""
+    comp = cell.compartment(loc)
+    there = {
+        type(ins.channel).name: tuple(type(ins.channel).states)
+        for ins in cell.insertions
+        if comp in np.asarray(ins.indices)
+    }
+    recordable = ["v"] + sorted({st for states in there.values() for st in states})
+    place = f"cells[{c}] at branch {loc.branch}, x={loc.x:g}"
+    if mech is not None:
+        if mech not in there or var not in there[mech]:
+            raise ModelFileError(
+                f"{where}: record {var!r} of mechanism {mech!r}: {place} has no such state "
+                f"(its mechanisms there: { ({n: list(st) for n, st in there.items()}) }); record "
+                f"one of {recordable}."
+            )
+        return str(mech)
+    owners = [n for n, states in there.items() if var in states]
+    if not owners:
+        raise ModelFileError(
+            f"{where}.var={var!r}: {place} has no state {var!r} (mechanisms there: "
+            f"{sorted(there) or 'none'}); record one of {recordable}."
+        )
+    if len(owners) > 1:
+        raise ModelFileError(
+            f"{where}.var={var!r}: several mechanisms at {place} have it ({owners}); add "
+            f'"mechanism": one of them.'
+        )
+    return owners[0]
 
+
+def _recordings(data, registry, net: Network, cells, synapses) -> None:
     seen: set[str] = set()
     for r_i, r in enumerate(_list(data, "recordings")):
         where = f"recordings[{r_i}]"
@@ -297,7 +407,10 @@ def _recordings(data, registry, net: Network, cells, synapses) -> None:
             or key == "t"
             or key.startswith(("spikes__", "netcon_spikes__"))
         ):
-            raise ModelFileError(f"{where}.key={key!r} must be a non-empty name other than 't'.")
+            raise ModelFileError(
+                f"{where}.key={key!r} must be a non-empty name other than 't' that does not start "
+                "with 'spikes__' or 'netcon_spikes__' (the output npz uses those)."
+            )
         if key in seen:
             raise ModelFileError(f"{where}.key={key!r} is used twice; keys must be unique.")
         seen.add(key)
@@ -306,16 +419,22 @@ def _recordings(data, registry, net: Network, cells, synapses) -> None:
             raise ModelFileError(f"{where}.var must be 'v', a state name or 'g' (a synapse).")
         if "synapse" in r:
             _unknown(where, r, ("key", "var", "synapse"))
-            s = _index(f"{where}.synapse", r["synapse"], len(synapses), "synapse")
+            s = _ref(f"{where}.synapse", r["synapse"], len(synapses), "synapse", "synapses")
             syn_set, k = synapses[s]
+            mtype = syn_set.mechanism_type
+            if var not in mtype.states + mtype.derived:
+                raise ModelFileError(
+                    f"{where}.var={var!r}: synapses[{s}] ({mtype.__name__}) has no state "
+                    f"{var!r}; record one of {list(mtype.derived + mtype.states)}."
+                )
             net.record_synapse(syn_set[k], var, key)
             continue
         _unknown(where, r, ("key", "var", "cell", "branch", "x", "comp", "mechanism"))
         c = _index(f"{where}.cell", r.get("cell"), len(cells), "cell")
         loc = _location(where, r, cells[c])
         mech = r.get("mechanism")
-        if mech is None and var != "v":
-            mech = _state_owner(where, var, registry)
+        if var != "v":
+            mech = _mechanism_owner(where, var, mech, cells[c], c, loc)
         net.record(var, [c], loc, key, mechanism=mech)
 
 

@@ -24,6 +24,17 @@ Source = NetStim | SpikeTimes | SpikeInput
 Values = float | Sequence[float] | np.ndarray | Callable
 
 
+def _take(name: str, ids: np.ndarray, item, what: str) -> np.ndarray:
+    """``ids[item]`` as a 1-D array; an index out of range names the set and its size."""
+    try:
+        return np.atleast_1d(ids[item])
+    except IndexError:
+        raise IndexError(
+            f"{name}[{item!r}] is out of range: {name!r} has {ids.size} {what} (indices "
+            f"0..{ids.size - 1})."
+        ) from None
+
+
 @dataclasses.dataclass(frozen=True)
 class Population:
     """A set of cells of a network (global cell ids, in order); index or slice it for a
@@ -36,7 +47,7 @@ class Population:
         return int(self.cells.size)
 
     def __getitem__(self, item) -> Population:
-        cells = np.atleast_1d(self.cells[item])
+        cells = _take(self.name, self.cells, item, "cells")
         return Population(f"{self.name}[{item}]", cells)
 
     def __add__(self, other: Population) -> Population:
@@ -62,7 +73,7 @@ class SynapseSet:
         return SynapseSet(
             f"{self.name}[{item}]",
             self.mechanism_type,
-            np.atleast_1d(self.ids[item]),
+            _take(self.name, self.ids, item, "synapses"),
             np.atleast_1d(self.cells[item]),
         )
 
@@ -78,7 +89,7 @@ class SourceSet:
         return int(self.ids.size)
 
     def __getitem__(self, item) -> SourceSet:
-        return SourceSet(f"{self.name}[{item}]", np.atleast_1d(self.ids[item]))
+        return SourceSet(f"{self.name}[{item}]", _take(self.name, self.ids, item, "sources"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -385,16 +396,17 @@ class Network:
             )
         if isinstance(pre, SourceSet):
             from_source = True
-            pre_ids = pre.ids
+            pre_ids = _ids("connect(pre)", pre.ids, len(self.sources), "source")
             pre_cells = np.full(pre_ids.size, -1)
         elif isinstance(pre, Population):
             from_source = False
-            pre_ids = pre_cells = pre.cells
+            pre_ids = pre_cells = _ids("connect(pre)", pre.cells, self._n_cells, "cell")
         else:
             raise TypeError(
                 f"connect(pre={pre!r}): give a Population (network.add_cells) or a SourceSet "
                 "(network.add_source)."
             )
+        _ids("connect(post)", post.ids, self._n_synapses, "synapse")
         rng = np.random.default_rng(seed)
         i, j = rule.pairs(pre_cells, post.cells, rng)
         n = i.size
@@ -570,19 +582,43 @@ class Network:
             self.stimuli.append((int(c), Placement(stimulus, int(comp))))
         return self
 
-    def record(
-        self, variable: str, cells, at, key: str, mechanism: str | None = None
-    ) -> Network:
+    def record(self, variable: str, cells, at, key: str, mechanism: str | None = None) -> Network:
         """Record ``"v"`` (mV) or a mechanism state at ``at`` of every given cell (an id, ids
         or a Population): under ``key`` for one cell, ``"<key>[i]"`` for the i-th of several."""
         if not isinstance(key, str) or not key:
             raise ValueError(f"record(key={key!r}): give a non-empty name.")
         ids = self._cells("record(cells)", cells)
         comps = self._compartments("record(at)", ids, at, None)
+        if variable != "v" and mechanism is None:
+            for c, comp in zip(ids, comps):
+                self._check_state(key, variable, int(c), int(comp))
         for i, (c, comp) in enumerate(zip(ids, comps)):
             name = key if ids.size == 1 else f"{key}[{i}]"
             self.recordings.append((int(c), Recording(name, variable, mechanism, int(comp))))
         return self
+
+    def _check_state(self, key: str, variable: str, cell: int, comp: int) -> None:
+        """Refuse a ``variable`` that no channel can have: neither a state of a channel of the
+        template nor of the registry's. (Whether one at ``comp`` has it is checked when
+        compiling: the template may still get channels until then.)"""
+        from ..mechanisms import DEFAULT_REGISTRY
+
+        template = self.template_of(cell)
+        if DEFAULT_REGISTRY.owners_of_state(variable) or any(
+            variable in type(ins.channel).states for ins in template.insertions
+        ):
+            return
+        there = {
+            type(ins.channel).name: tuple(type(ins.channel).states)
+            for ins in template.insertions
+            if comp in np.asarray(ins.indices)
+        }
+        recordable = ["v"] + sorted({st for states in there.values() for st in states})
+        raise ValueError(
+            f"record({variable!r}, key={key!r}): cell {cell} has no state {variable!r} at "
+            f"compartment {comp} (channels there: {sorted(there) or 'none'}); record one of "
+            f"{recordable}, or pass mechanism=... for a point mechanism of the template."
+        )
 
     def record_synapse(
         self, synapses: SynapseSet, variable: str = "g", key: str | None = None
@@ -592,6 +628,12 @@ class Network:
         if not isinstance(synapses, SynapseSet):
             raise TypeError(
                 f"record_synapse() takes a SynapseSet (network.place), got {synapses!r}."
+            )
+        mtype = synapses.mechanism_type
+        if variable not in mtype.states + mtype.derived:
+            raise ValueError(
+                f"record_synapse({synapses.name!r}, {variable!r}): {mtype.__name__} has no state "
+                f"{variable!r}; record one of {list(mtype.derived + mtype.states)}."
             )
         key = synapses.name if key is None else key
         for k, s in enumerate(synapses.ids):
