@@ -13,6 +13,7 @@ from pathlib import Path
 # source checkout (editable install) they are read from docs/ directly.
 DOC_NAMES = (
     "model_format",
+    "network_format",
     "fit_format",
     "channels",
     "gradients",
@@ -53,6 +54,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
     if args.repeat < 0:
         return _fail(f"--repeat {args.repeat}: give a number of extra runs >= 0.")
+    network = _network_data(args.model)
+    if network is not None:
+        return _simulate_network(args, network)
     try:
         cell, options = load_model(args.model)
         t0 = time.perf_counter()
@@ -90,6 +94,117 @@ def _simulate(args: argparse.Namespace) -> int:
     }
     save_npz(args.output, arrays, meta)
     print(f"wrote {args.output}: t + {len(result.keys())} recording(s), {system.n_steps} steps")
+    print(f"  compile {compile_s:.3f} s" + (f", run {extra['run_s']:.4f} s" if args.repeat else ""))
+    if diverged:
+        return _fail(diverged)
+    return 0
+
+
+def _network_data(path: str) -> dict | None:
+    """The parsed file if it is a network file (``"format": "neuroref-network/1"``), else None
+    (also when it cannot be read: the model reader then reports why)."""
+    import json
+
+    from dendrax.io._network_json import is_network_file
+
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if is_network_file(data) else None
+
+
+def _simulate_network(args: argparse.Namespace, data: dict) -> int:
+    """``dendrax simulate NET.json``: the reference keys of ``neuroref-network/1`` (t, the
+    recordings, spikes__<key>, netcon_spikes__cell<k>, netcon_spikes__source<j>, meta_json)."""
+    import warnings
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    import dendrax as dx
+    from dendrax.io._model_json import ModelFileError
+    from dendrax.io._network_json import network_from_dict
+    from dendrax.io._recordings import save_npz, traces_to_arrays
+    from dendrax.model._sources import NetStim, SpikeInput
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            net, options = network_from_dict(data)
+        for w in caught:  # e.g. an Exp2Syn with tau1 >= tau2
+            print(f"dendrax: warning: {args.model}: {w.message}", file=sys.stderr)
+        inputs = [s.name for s in net.sources if isinstance(s, SpikeInput)]
+        if inputs:
+            return _fail(
+                f"{args.model}: the source(s) {sorted(set(inputs))} are spike_input sources, "
+                "whose times are given per call in Python (dx.simulate(system, inputs={name: "
+                "times})); give their times in the file as {'type': 'spike_times', 't_ms': "
+                "[...]} to run it here."
+            )
+        t0 = time.perf_counter()
+        dtype = jnp.float32 if args.float32 else jnp.float64
+        system = dx.compile(net, dtype=dtype, **options)
+    except (ModelFileError, ValueError, TypeError) as e:
+        return _fail(f"{args.model}: {e}")
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run = jax.jit(dx.simulate).lower(system).compile()
+    compile_s = time.perf_counter() - t0
+    result = jax.block_until_ready(run(system))
+    extra: dict = {"build_s": build_s, "compile_s": compile_s}
+    if args.repeat:
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            jax.block_until_ready(run(system))
+            times.append(time.perf_counter() - t0)
+        extra["run_s"] = float(np.median(times))
+    # the time grid t_n = n dt in float64 (in float32 mode result.t is that grid, rounded)
+    dt, t_stop = options["dt_ms"], options["t_stop_ms"]
+    t = np.arange(system.n_steps + 1) * dt
+    is_voltage = np.asarray(system.records.is_voltage)
+    voltage_keys = {k for k, v in zip(system.records.keys, is_voltage) if v}
+    arrays = traces_to_arrays(t, result.traces, voltage_keys)
+    if result.spike_cells is not None:
+        for k in np.asarray(result.spike_cells).tolist():
+            steps = np.rint(np.asarray(result.spike_times(k), np.float64) / dt).astype(int)
+            arrays[f"netcon_spikes__cell{k}"] = t[steps]  # grid times t_n (NEURON: t_n + 1e-10)
+    for j, source in enumerate(net.sources):
+        if isinstance(source, NetStim):
+            arrays[f"netcon_spikes__source{j}"] = source.event_times(t_stop)
+    arrays.update({k: np.asarray(v) for k, v in extra.items()})
+    try:
+        dx.check_finite({k: arrays[k] for k in result.keys()}, arrays["t"])
+        diverged = ""
+    except dx.SimulationDiverged as e:
+        diverged = str(e)
+    meta = {
+        "dendrax": dx.__version__,
+        "model": str(args.model),
+        "format": data.get("format"),
+        "name": data.get("name"),
+        "dtype": "float32" if args.float32 else "float64",
+        "dt_ms": dt,
+        "tstop_ms": t_stop,
+        "method": type(options["method"]).__name__,
+        "celsius": options["celsius"],
+        "v_init_mV": options["v_init_mV"],
+        "n_cells": net.n_cells,
+        "n_compartments": system.n_comp,
+        "n_synapses": net.n_synapses,
+        "n_connections": net.n_connections,
+        "n_steps": system.n_steps,
+    }
+    save_npz(args.output, arrays, meta)
+    n_det = 0 if result.spike_cells is None else int(np.asarray(result.spike_cells).size)
+    n_spikes = 0 if result.spikes is None else int(np.asarray(result.spikes).sum())
+    print(
+        f"wrote {args.output}: t + {len(result.keys())} recording(s), {n_spikes} spike(s) of "
+        f"{n_det} detector(s), {net.n_cells} cell(s), {system.n_steps} steps"
+    )
     print(f"  compile {compile_s:.3f} s" + (f", run {extra['run_s']:.4f} s" if args.repeat else ""))
     if diverged:
         return _fail(diverged)
@@ -168,9 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a JSON model file and write the recordings to an npz file",
         description="Run MODEL.json (dendrax model format v1, documented in `dendrax docs "
         "model_format`) and write t (ms), one array per recording key and spikes__<key> (ms) "
-        "for voltage recordings.",
+        'for voltage recordings. A network file ("format": "neuroref-network/1", `dendrax '
+        "docs network_format`) also gets netcon_spikes__cell<k> (detector spike times, ms) and "
+        "netcon_spikes__source<j> (NetStim event times, ms).",
     )
-    sim.add_argument("model", help="model file (JSON)")
+    sim.add_argument("model", help="model or network file (JSON)")
     sim.add_argument("-o", "--output", required=True, help="output npz file")
     sim.add_argument(
         "--repeat",
