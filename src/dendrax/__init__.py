@@ -62,6 +62,8 @@ from .solve._spikes import SurrogateSpike  # noqa: E402
 from .solve._state import State, initial_state  # noqa: E402
 from .solve._system import System  # noqa: E402
 from .solve._tree import AbstractTreeSolver, HinesLevels, HinesSequential  # noqa: E402
+from .train._connection_filter import Connections  # noqa: E402
+from .train._connections import ConnectionParameter  # noqa: E402
 from .train._divergence import SimulationDiverged, check_finite  # noqa: E402
 from .train._fit import FitResult, fit  # noqa: E402
 from .train._losses import (  # noqa: E402
@@ -73,6 +75,12 @@ from .train._losses import (  # noqa: E402
     window_mean,
     window_std,
 )
+from .train._network_sharing import (  # noqa: E402
+    PerConnection,
+    PerConnectionGroup,
+    PerPopulationPair,
+    PerSynapse,
+)
 from .train._parameter_map import ParameterMap, Trainable  # noqa: E402
 from .train._quantities import CableParameter, MechanismParameter  # noqa: E402
 from .train._sharing import (  # noqa: E402
@@ -80,6 +88,7 @@ from .train._sharing import (  # noqa: E402
     PerBranch,
     PerCell,
     PerCompartment,
+    PerPopulation,
     PerRegion,
     Shared,
 )
@@ -133,6 +142,13 @@ __all__ = [
     "MechanismParameter",
     "MechanismRegistry",
     "PerCell",
+    "ConnectionParameter",
+    "Connections",
+    "PerConnection",
+    "PerConnectionGroup",
+    "PerPopulation",
+    "PerPopulationPair",
+    "PerSynapse",
     "PointMechanism",
     "Region",
     "initial_state",

@@ -15,7 +15,9 @@ dict of arrays, usable by plain JAX code and optax) onto the System inside
 
 Quantities: :class:`dendrax.MechanismParameter` (short form ``(ChannelClass, "param")``), in
 that parameter's units, or :class:`dendrax.CableParameter` (short forms ``"cm"`` (µF/cm²),
-``"Ra"`` (Ω·cm), ``"radius"`` (µm) and ``"length"`` (µm, per compartment)).
+``"Ra"`` (Ω·cm), ``"radius"`` (µm) and ``"length"`` (µm, per compartment)); in a network also
+:class:`dendrax.ConnectionParameter` (``"weight_uS"``, ``"delay_ms"``) and the parameters of
+synapses (point mechanisms, one position per instance).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ..morphology._selection import Region, Selection
 from ..solve._system import System
 from ._quantities import Quantity, as_quantity
 from ._sharing import Shared, Sharing
+from ._site_where import site_mask
 from ._transforms import Identity, Transform
 from ._where import where_compartments
 
@@ -43,12 +46,17 @@ class Trainable:
 
     Args:
         name: key of this parameter in the params dict.
-        quantity: a :class:`dendrax.MechanismParameter` or ``(ChannelClass, "param")``, or a
-            :class:`dendrax.CableParameter` or one of "cm", "Ra", "radius", "length".
+        quantity: a :class:`dendrax.MechanismParameter` or ``(ChannelClass, "param")``, a
+            :class:`dendrax.CableParameter` or one of "cm", "Ra", "radius", "length", or a
+            :class:`dendrax.ConnectionParameter` or one of "weight_uS", "delay_ms".
         where: a region name, a :class:`dendrax.Region` (every cell), a Selection, or None
-            (everywhere the quantity exists).
+            (everywhere the quantity exists); for synapses and connections also
+            :class:`dendrax.Connections` or a ConnectionSet (for connections a string is a
+            ``connect()`` name), and regions pick the synapses (connections onto synapses)
+            in them.
         sharing: Shared() (default), PerRegion(), PerBranch(), PerCompartment(), PerCell(),
-            Grouping(...).
+            PerPopulation(), Grouping(...); for synapses PerSynapse(); for connections
+            PerConnection(), PerConnectionGroup(), PerPopulationPair(), PerSynapse().
         init: initial physical value(s): a number, one value per group, or None (the model's
             current values, averaged within each group).
         transform: maps unconstrained to physical values (default Identity()).
@@ -72,6 +80,7 @@ class Resolved(eqx.Module):
     factor: float = eqx.field(static=True)
     transform: Transform = eqx.field(static=True)
     n_values: int = eqx.field(static=True)
+    what: str = eqx.field(static=True)  # what the positions are: compartments, synapses, ...
     positions: jnp.ndarray  # positions inside the System leaf
     compartments: jnp.ndarray  # the compartment of every position
     labels: jnp.ndarray  # group of every position
@@ -107,32 +116,44 @@ def resolve(spec: Trainable, system: System) -> Resolved:
     if not isinstance(spec.sharing, Sharing):
         raise TypeError(
             f"Trainable {spec.name!r}: sharing={spec.sharing!r}; use Shared(), PerRegion(), "
-            "PerBranch(), PerCompartment(), PerCell() or Grouping(...)."
+            "PerBranch(), PerCompartment(), PerCell(), PerPopulation(), Grouping(...), or for "
+            "synapses and connections PerSynapse(), PerConnection(), PerConnectionGroup(), "
+            "PerPopulationPair()."
         )
     quantity = as_quantity(spec.quantity, spec.name)
     try:
         located = quantity.locate(system)
     except ValueError as e:
         raise ValueError(f"Trainable {spec.name!r}: {e}") from None
-    sites = located.site_compartments
+    sites = located.positions_of()
     if spec.where is None:
-        positions = np.arange(sites.size)
-    else:
+        positions = np.arange(sites.compartments.size)
+    elif located.dense:
         comps = where_compartments(system, spec.where)
         if comps.size == 0:
             raise ValueError(f"Trainable {spec.name!r}: the selection `where` is empty.")
-        missing = np.setdiff1d(comps, sites)
+        missing = np.setdiff1d(comps, sites.compartments)
         if missing.size:
             raise ValueError(
                 f"Trainable {spec.name!r}: {quantity.describe()} is not inserted in "
                 f"{missing.size} of the selected compartments; narrow `where`."
             )
-        positions = np.flatnonzero(np.isin(sites, comps))
-    comps_of_positions = sites[positions]
-    labels, group_names = spec.sharing.labels(system, comps_of_positions, spec.name)
+        positions = np.flatnonzero(np.isin(sites.compartments, comps))
+    else:
+        positions = np.flatnonzero(
+            site_mask(system, sites, spec.where, f"Trainable {spec.name!r}: where")
+        )
+        if positions.size == 0:
+            raise ValueError(
+                f"Trainable {spec.name!r}: `where` selects none of the {sites.what} that carry "
+                f"{quantity.describe()}; widen it."
+            )
+    sites = sites.take(positions)
+    comps_of_positions = sites.compartments
+    labels, group_names = spec.sharing.labels_at(system, sites, spec.name)
     n_values = len(group_names)
     leaf = located.getter(system)
-    current = np.asarray(leaf)[positions] / located.factor
+    current = np.asarray(_concatenated(leaf))[positions] / located.factor
     init = _initial_values(spec, current, labels, n_values, group_names)
     spec.transform.check(f"Trainable {spec.name!r}", init)
     return Resolved(
@@ -143,11 +164,27 @@ def resolve(spec: Trainable, system: System) -> Resolved:
         factor=located.factor,
         transform=spec.transform,
         n_values=n_values,
+        what=sites.what,
         positions=jnp.asarray(positions, dtype=jnp.int32),
         compartments=jnp.asarray(comps_of_positions, dtype=jnp.int32),
         labels=jnp.asarray(labels, dtype=jnp.int32),
-        init_values=jnp.asarray(init, dtype=leaf.dtype),
+        init_values=jnp.asarray(init, dtype=_concatenated(leaf).dtype),
     )
+
+
+def _concatenated(leaf):
+    """The leaf, or the concatenation of a tuple of leaves (a quantity in several arrays)."""
+    return jnp.concatenate(leaf) if isinstance(leaf, tuple) else leaf
+
+
+def _set(leaf, positions, values):
+    """``leaf`` with ``values`` at ``positions`` (into the concatenation for a tuple)."""
+    if not isinstance(leaf, tuple):
+        return leaf.at[positions].set(values.astype(leaf.dtype))
+    flat = jnp.concatenate(leaf)
+    flat = flat.at[positions].set(values.astype(flat.dtype))
+    cuts = np.cumsum([x.shape[0] for x in leaf])[:-1]
+    return tuple(jnp.split(flat, cuts))
 
 
 class ParameterMap(eqx.Module):
@@ -196,7 +233,7 @@ class ParameterMap(eqx.Module):
                     if both.size:
                         raise ValueError(
                             f"Trainables {b.name!r} and {a.name!r} set the same quantity in "
-                            f"{both.size} common compartment(s); make their `where` disjoint."
+                            f"{both.size} common {a.what}; make their `where` disjoint."
                         )
         self.entries = entries
 
@@ -233,11 +270,8 @@ class ParameterMap(eqx.Module):
                     "scalar. For a batch of parameter sets, jax.vmap the function that calls "
                     "apply()."
                 )
-            leaf = e.getter(system)
-            new = leaf.at[e.positions].set(
-                (e.factor * jnp.broadcast_to(value, (e.n_values,))[e.labels]).astype(leaf.dtype)
-            )
-            system = eqx.tree_at(e.getter, system, new)
+            values = e.factor * jnp.broadcast_to(value, (e.n_values,))[e.labels]
+            system = eqx.tree_at(e.getter, system, _set(e.getter(system), e.positions, values))
         return system
 
     def to_unconstrained(self, params: dict) -> dict:

@@ -2,9 +2,12 @@
 
 - :class:`CableParameter`: ``"cm"`` (µF/cm²), ``"Ra"`` (Ω·cm), ``"radius"`` (µm) or
   ``"length"`` (µm, per compartment).
-- :class:`MechanismParameter`: any parameter of a mechanism class, in that parameter's units.
+- :class:`MechanismParameter`: any parameter of a mechanism class, in that parameter's units:
+  of a density channel per compartment, of a point mechanism (a synapse) per instance.
+- :class:`dendrax.ConnectionParameter` (``_connections.py``): ``"weight_uS"``, ``"delay_ms"``
+  of a network's connections.
 
-Later kinds (synapse, connection, ion parameters) are new subclasses; :class:`Located` is all a
+Later kinds (ion parameters, ...) are new subclasses; :class:`Located` is all a
 :class:`dendrax.ParameterMap` needs from them.
 """
 
@@ -19,6 +22,7 @@ import numpy as np
 
 from ..mechanisms._base import Mechanism
 from ..solve._system import System
+from ._sites import Sites
 
 CABLE_QUANTITIES = {
     # name: (System field, factor: stored value = factor * parameter value, unit)
@@ -31,12 +35,23 @@ CABLE_QUANTITIES = {
 
 @dataclasses.dataclass(frozen=True)
 class Located:
-    """Where a quantity's values live in a System: the leaf (``getter``), the compartment of
-    every position of that leaf, and ``stored = factor * value``."""
+    """Where a quantity's values live in a System: the leaf (``getter``; or a tuple of leaves,
+    whose positions then run through their concatenation), the compartment of every position
+    of that leaf, and ``stored = factor * value``.
+
+    ``sites`` says what the positions are (default: compartments). ``dense`` quantities exist
+    in whole regions, so ``where`` must lie inside them; otherwise (synapses, connections)
+    ``where`` picks the positions it contains.
+    """
 
     getter: Callable[[System], Any]
     site_compartments: np.ndarray
     factor: float
+    sites: Sites | None = None
+    dense: bool = True
+
+    def positions_of(self) -> Sites:
+        return self.sites or Sites("compartment", self.site_compartments)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,10 +151,15 @@ class MechanismParameter(Quantity):
         if not found:
             raise ValueError(f"{self.mechanism.__name__} is not inserted.")
         gi = found[0]
+        group = system.mechanisms[gi]
+        comps = np.asarray(group.compartments)
+        sites = Sites("synapse", comps, gi, np.arange(comps.size)) if group.is_point else None
         return Located(
             getter=MechanismParameterGetter(gi, self.parameter),
-            site_compartments=np.asarray(system.mechanisms[gi].compartments),
+            site_compartments=comps,
             factor=1.0,
+            sites=sites,
+            dense=not group.is_point,
         )
 
     def describe(self) -> str:
@@ -152,10 +172,15 @@ def as_quantity(q: Any, name: str) -> Quantity:
     if isinstance(q, Quantity):
         return q
     if isinstance(q, str):
+        from ._connections import CONNECTION_QUANTITIES, ConnectionParameter
+
+        if q in CONNECTION_QUANTITIES:
+            return ConnectionParameter(q)
         if q not in CABLE_QUANTITIES:
             raise ValueError(
                 f"Trainable {name!r}: unknown quantity {q!r}; use one of "
-                f"{sorted(CABLE_QUANTITIES)} or (ChannelClass, 'parameter')."
+                f"{sorted(CABLE_QUANTITIES)}, {sorted(CONNECTION_QUANTITIES)} (connections) "
+                "or (ChannelClass, 'parameter')."
             )
         return CableParameter(q)
     if not (isinstance(q, tuple) and len(q) == 2 and isinstance(q[1], str)):
