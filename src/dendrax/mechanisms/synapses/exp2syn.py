@@ -57,7 +57,7 @@ class Exp2Syn(PointMechanism):
                 "decay). NEURON replaces tau1 by 0.9999*tau2 (an alpha-like synapse), and so "
                 "does dendrax; give tau1 < tau2 to silence this.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
 
     def init_states(self, v, params, celsius):

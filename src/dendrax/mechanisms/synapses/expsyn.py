@@ -22,6 +22,11 @@ class ExpSyn(PointMechanism):
     states = ("g",)
     negative_weights = False
 
+    def __init__(self, **values: float) -> None:
+        super().__init__(**values)  # type: ignore[arg-type]
+        if self.values["tau"] <= 0:
+            raise ValueError(f"ExpSyn: tau={self.values['tau']} must be > 0 ms.")
+
     def init_states(self, v, params, celsius):
         return {"g": jnp.zeros_like(v)}
 
