@@ -36,14 +36,15 @@ def use_scripts() -> list[str]:
 
 def test_the_use_section_has_its_snippets():
     scripts = use_scripts()
-    assert len(scripts) == 3
+    assert len(scripts) == 4
     for name in ("spike_times", "save_model", "load_model", "plot_morphology", "plot_traces"):
         assert f"dx.{name}(" in scripts[0], name
     assert "dx.CurrentInput(" in scripts[1]
     assert "dx.batch_map(" in scripts[2]
+    assert "dx.Network()" in scripts[3] and "dx.plot_raster(" in scripts[3]
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1, 2, 3])
 def test_use_snippet_runs_as_written(tmp_path, index):
     script = use_scripts()[index]
     env = {**os.environ, "MPLBACKEND": "Agg"}
@@ -54,6 +55,8 @@ def test_use_snippet_runs_as_written(tmp_path, index):
     if index == 0:
         for name in ("traces.png", "cell.png", "model.json"):
             assert (tmp_path / name).stat().st_size > 0, name
+    if index == 3:
+        assert (tmp_path / "raster.png").stat().st_size > 0
 
 
 def training_script() -> str:
