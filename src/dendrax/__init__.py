@@ -33,7 +33,13 @@ from .mechanisms import (  # noqa: E402
     Pas,
     PointMechanism,
 )
-from .mechanisms.synapses import Exp2Syn, ExpSyn  # noqa: E402
+from .mechanisms.synapses import (  # noqa: E402
+    Exp2Syn,
+    ExpSyn,
+    GradedSynapse,
+    JaxleyIonotropicSynapse,
+    TanhSynapse,
+)
 from .model._cell import Cell  # noqa: E402
 from .model._compile import compile  # noqa: E402
 from .model._connectivity import (  # noqa: E402
@@ -121,6 +127,9 @@ __all__ = [
     "EdgeList",
     "Exp2Syn",
     "ExpSyn",
+    "GradedSynapse",
+    "JaxleyIonotropicSynapse",
+    "TanhSynapse",
     "FixedInDegree",
     "FixedOutDegree",
     "FromMatrix",
