@@ -19,7 +19,7 @@ voltages recorded. dt 0.025 ms, backward Euler, float64.
 Forward: ``jax.jit(dx.simulate)`` returning the whole Result (recordings and the spike raster).
 Gradient: ``jax.value_and_grad`` of the mean squared deviation of the recorded voltages from
 -65 mV w.r.t. the weight of every connection (``Events.inboxes[*].weight_uS``; spikes as
-fixed events), ``simulate``'s default two checkpoint levels.
+fixed events), two checkpoint levels (``--checkpoint-levels``).
 """
 
 from __future__ import annotations
@@ -174,6 +174,12 @@ def main() -> None:
     ap.add_argument("--write-json", help="also write the network as neuroref-network/1")
     ap.add_argument("--spikes", help="forward: write per-cell spike times (npz)")
     ap.add_argument("--build-only", action="store_true")
+    ap.add_argument(
+        "--checkpoint-levels",
+        type=int,
+        default=2,
+        help="gradient checkpoint levels (simulate's default: 1 below 1,000 steps)",
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     import equinox as eqx
@@ -225,7 +231,7 @@ def main() -> None:
 
         def loss(ws):
             s = eqx.tree_at(lambda s: [ib.weight_uS for ib in s.events.inboxes], system, ws)
-            res = dx.simulate(s)
+            res = dx.simulate(s, checkpoint_levels=args.checkpoint_levels)
             v = jnp.stack([res[k] for k in keys])
             return jnp.mean((v + 65.0) ** 2)
 

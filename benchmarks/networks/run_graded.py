@@ -20,8 +20,9 @@ same per-synapse values go in through ``edge("all").data_set("IonotropicSynapse_
 traced route Jaxley offers, ``--jaxley-params``) and ``jx.integrate(...,
 checkpoint_lengths=[80, 50])`` (4,000 steps).
 dendrax: ``jax.jit(dx.simulate)``; gradient w.r.t. the synapse group's ``gS`` array (one per
-synapse, swapped in with ``eqx.tree_at``) with ``simulate``'s default checkpointing (two
-levels). Loss: mean over the recorded traces of (v + 65 mV)^2. Compiled ahead (``trace_s``:
+synapse, swapped in with ``eqx.tree_at``) with two checkpoint levels
+(``--checkpoint-levels``; ``simulate``'s default is one level below 1,000 steps). Loss:
+mean over the recorded traces of (v + 65 mV)^2. Compiled ahead (``trace_s``:
 ``jax.jit(f).lower``, ``xla_compile_s``: ``.compile()``), then ``run_s`` / ``grad_s``: the
 median of ``--repeats`` calls. Peak memory: the parent reads the process's ``ru_maxrss``
 (``os.wait4``); run forward and gradient in separate processes.
@@ -229,7 +230,13 @@ def main() -> None:
     ap.add_argument("--tstop-ms", type=float, default=100.0)
     ap.add_argument("--dt", type=float, default=0.025)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--checkpoint-levels", type=int, default=None, help="dendrax (default 2)")
+    ap.add_argument(
+        "--checkpoint-levels",
+        type=int,
+        default=2,
+        help="dendrax checkpoint levels (2, like Jaxley's two checkpoint_lengths; "
+        "simulate's own default is 1 level below 1,000 steps)",
+    )
     ap.add_argument(
         "--jaxley-checkpoint",
         type=int,
