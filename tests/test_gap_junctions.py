@@ -18,6 +18,8 @@ NEURON comparisons: tests/validation/test_gap_cases.py.
 from __future__ import annotations
 
 import dataclasses
+import pathlib
+import re
 
 import equinox as eqx
 import jax
@@ -432,3 +434,13 @@ def test_one_cell_broadcasts_against_many_and_regions_draw_with_a_seed():
 def test_errors_name_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call(soma_net())
+
+
+def test_the_examples_in_the_docs_run():
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "gap_junctions.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    namespace: dict = {}
+    for block in blocks:
+        exec(block, namespace)
+    assert float(namespace["dpeak_dg"][0]) > 0.0
