@@ -70,6 +70,7 @@ def test_network_file_float64_writes_the_reference_keys(tmp_path, capsys):
     assert "run_s" not in out
 
 
+@pytest.mark.slow  # ~10 s on 2 cores; the float64 path is in the default suite
 def test_network_file_float32_and_repeat(tmp_path, capsys):
     """net_pair_expsyn in float32 keeps its spikes (test_network_cases.F32_KEEPS_COUNTS) and
     writes the float64 grid; --repeat stores the timings."""

@@ -204,6 +204,7 @@ def test_hh_step_matches_a_dense_numpy_solve(method):
     np.testing.assert_allclose(np.asarray(got), ref, rtol=1e-12, atol=1e-10)
 
 
+@pytest.mark.slow  # ~20 s on 2 cores: two plans of one network; the dense-solve tests cover it
 def test_coloured_plan_equals_one_solve_per_junction():
     system = dx.compile(hh_network(n_cells=4, n_random=40), dt_ms=DT, t_stop_ms=DT)
     gaps = system.gap_junctions
@@ -310,7 +311,8 @@ def _loss(system, g, cm_scale=1.0):
     [
         ("somas", dx.BackwardEuler()),
         ("somas", dx.CrankNicolson()),
-        ("branched", dx.BackwardEuler()),
+        # the branched cases repeat the somas' coverage on a bigger System (default suite time)
+        pytest.param("branched", dx.BackwardEuler(), marks=pytest.mark.slow),
         pytest.param("branched", dx.CrankNicolson(), marks=pytest.mark.slow),
     ],
     ids=["somas-be", "somas-cn", "branched-be", "branched-cn"],
@@ -332,6 +334,7 @@ def test_gradient_matches_central_differences(model, method):
     assert float(jnp.abs(grad_cm - fd) / jnp.abs(fd)) < 1e-5
 
 
+@pytest.mark.slow  # ~13 s on 2 cores; the FD test above covers the gradient in g
 def test_gradient_at_zero_conductance_is_finite_and_right():
     system = two_somas(t_stop=5.0)
     g0 = jnp.asarray([0.0])
@@ -354,6 +357,12 @@ def test_vmap_over_g_equals_a_loop_and_jit_equals_eager():
     np.testing.assert_allclose(batched, looped, rtol=0, atol=1e-10)
     jitted = jax.jit(trace)(gs[1])
     np.testing.assert_allclose(jitted, looped[1], rtol=0, atol=1e-10)
+
+
+@pytest.mark.slow  # ~20 s on 2 cores; vmap and grad are each checked in the default suite
+def test_vmap_of_grad_over_g_equals_single_grads():
+    system = two_somas(t_stop=4.0)
+    gs = jnp.asarray([[0.0], [0.004], [0.05]])
     grads = jax.vmap(jax.grad(lambda g: _loss(system, g)))(gs)
     np.testing.assert_allclose(grads[1], jax.grad(lambda g: _loss(system, g))(gs[1]), rtol=1e-10)
 
