@@ -34,6 +34,7 @@ def example():
         sys.modules.pop(spec.name, None)
 
 
+@pytest.mark.slow  # ~30 s on 2 cores; the README's network snippet runs in the default suite
 def test_quick_example_gradient_step_lowers_the_loss(example, tmp_path):
     summary = example.main(["--quick", "--out", str(tmp_path)])
     assert summary["n_cells"] == 20 and summary["n_spikes"] > 0

@@ -310,7 +310,7 @@ def _loss(system, g, cm_scale=1.0):
     "model, method",
     [
         ("somas", dx.BackwardEuler()),
-        ("somas", dx.CrankNicolson()),
+        pytest.param("somas", dx.CrankNicolson(), marks=pytest.mark.slow),
         # the branched cases repeat the somas' coverage on a bigger System (default suite time)
         pytest.param("branched", dx.BackwardEuler(), marks=pytest.mark.slow),
         pytest.param("branched", dx.CrankNicolson(), marks=pytest.mark.slow),
@@ -367,6 +367,7 @@ def test_vmap_of_grad_over_g_equals_single_grads():
     np.testing.assert_allclose(grads[1], jax.grad(lambda g: _loss(system, g))(gs[1]), rtol=1e-10)
 
 
+@pytest.mark.slow  # ~14 s on 2 cores; float32 against NEURON runs in test_gap_cases.py
 def test_float32_runs_close_to_float64_with_finite_gradients():
     s64, s32 = two_somas(t_stop=5.0), two_somas(dtype=jnp.float32, t_stop=5.0)
     r64, r32 = dx.simulate(s64), dx.simulate(s32)
