@@ -124,6 +124,7 @@ def test_model_files_still_take_the_single_cell_path(tmp_path, capsys):
     assert "network" not in err.lower()
 
 
+@pytest.mark.slow  # ~10 s on 2 cores; the float64 CLI test covers the same path
 def test_documented_example_writes_the_documented_keys(tmp_path, capsys):
     """docs/network_format.md's example (dendrax extensions: an ExpSyn by registry name, a noisy
     NetStim): the keys the document lists, and the inhibitory conductance jumps exactly by the

@@ -443,6 +443,7 @@ def test_documented_extensions_are_read():
     assert f"{json.dumps(registry_line)}" in DOC.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # ~8 s on 2 cores (default suite time); CI runs it
 def test_documented_python_snippets_run(tmp_path, monkeypatch):
     """Both Python snippets, on the example written to the files they name (the second with
     the spike list replaced by a spike_input, as the document says)."""
