@@ -54,3 +54,16 @@ def test_branch_names_are_not_in_the_jitted_structure():
     dx.simulate(b)
     assert len(TRACES) <= n + 1  # at most one trace for both (none if already cached)
     assert float(jnp.max(dx.simulate(b)["v"])) > -65.0
+
+
+def test_default_checkpointing_stores_every_step_only_for_small_states():
+    """One level (every step stored) below 1,000 steps, unless the stored states would exceed
+    STORED_VALUES_ONE_LEVEL values (a large network): then two levels, product >= n_steps."""
+    from dendrax.solve._simulate import STORED_VALUES_ONE_LEVEL, checkpoint_levels_for
+
+    assert checkpoint_levels_for(500, None, 100) == (500,)
+    big = STORED_VALUES_ONE_LEVEL // 500 + 1
+    sizes = checkpoint_levels_for(500, None, big)
+    assert len(sizes) == 2 and sizes[0] * sizes[1] >= 500
+    assert checkpoint_levels_for(500, 1, big) == (500,)  # an explicit choice is kept
+    assert len(checkpoint_levels_for(4000, None, 100)) == 2

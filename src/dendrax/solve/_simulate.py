@@ -98,15 +98,22 @@ class Result(eqx.Module):
         return {k: self.data[..., i] for i, k in enumerate(self.record_keys)}
 
 
-def checkpoint_levels_for(n_steps: int, levels: int | tuple[int, ...] | None) -> tuple[int, ...]:
+STORED_VALUES_ONE_LEVEL = 20_000_000  # ~160 MB of float64 per stored trajectory
+
+
+def checkpoint_levels_for(
+    n_steps: int, levels: int | tuple[int, ...] | None, state_size: int = 0
+) -> tuple[int, ...]:
     """Sizes of the nested scans, outermost first; their product is >= n_steps.
 
-    ``None`` picks the default: one level (a plain scan) below 1,000 steps, otherwise two
-    levels of about sqrt(n_steps) each. An int ``k`` asks for ``k`` levels of about
-    ``n_steps^(1/k)``; a tuple gives the sizes explicitly.
+    ``None`` picks the default: one level (a plain scan) below 1,000 steps, unless storing
+    every step's state (``state_size`` values) would exceed ``STORED_VALUES_ONE_LEVEL`` values
+    (a large network); otherwise two levels of about sqrt(n_steps) each. An int ``k`` asks
+    for ``k`` levels of about ``n_steps^(1/k)``; a tuple gives the sizes explicitly.
     """
     if levels is None:
-        levels = 1 if n_steps < 1000 else 2
+        small = n_steps * state_size <= STORED_VALUES_ONE_LEVEL
+        levels = 1 if n_steps < 1000 and small else 2
     if isinstance(levels, int):
         if levels < 1:
             raise ValueError(f"checkpoint_levels={levels} must be >= 1.")
@@ -177,7 +184,8 @@ def _run(
         return sample(system, new), row
 
     n = system.n_steps
-    sizes = checkpoint_levels_for(n, checkpoint_levels)
+    state_size = sum(int(x.size) for x in jax.tree_util.tree_leaves(state))
+    sizes = checkpoint_levels_for(n, checkpoint_levels, state_size)
     total = math.prod(sizes)
     if total == n:
 
@@ -244,7 +252,8 @@ def simulate(
         initial: optional starting :class:`dendrax.State` (default: ``v_init`` everywhere and
             mechanisms at their steady state).
         checkpoint_levels: gradient checkpointing over time for reverse mode: ``1`` stores every
-            step, ``2`` (the default from 1,000 steps on) stores about sqrt(n) states and
+            step, ``2`` (the default from 1,000 steps on, or when storing every step would
+            hold more than 2e7 values, e.g. a large network) stores about sqrt(n) states and
             recomputes the rest, ``k`` levels store about ``k n^(1/k)`` states for ``k - 1``
             extra forward passes; or a tuple of level sizes. The forward result is identical.
     """
