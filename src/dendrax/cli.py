@@ -43,8 +43,30 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _simulate(args: argparse.Namespace) -> int:
+def _run_timed(system, repeat: int, build_s: float):
+    """Compile and run ``system`` once (plus ``repeat`` timed runs); the result and the
+    timings ``build_s``, ``compile_s`` and (with repeats) the median ``run_s`` (s)."""
     import jax
+    import numpy as np
+
+    import dendrax as dx
+
+    t0 = time.perf_counter()
+    run = jax.jit(dx.simulate).lower(system).compile()
+    compile_s = time.perf_counter() - t0
+    result = jax.block_until_ready(run(system))
+    extra: dict = {"build_s": build_s, "compile_s": compile_s}
+    if repeat:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            jax.block_until_ready(run(system))
+            times.append(time.perf_counter() - t0)
+        extra["run_s"] = float(np.median(times))
+    return result, extra
+
+
+def _simulate(args: argparse.Namespace) -> int:
     import jax.numpy as jnp
     import numpy as np
 
@@ -64,19 +86,7 @@ def _simulate(args: argparse.Namespace) -> int:
         system = dx.compile(cell, dtype=dtype, **options)
     except (ModelFileError, ValueError, TypeError) as e:
         return _fail(f"{args.model}: {e}")
-    build_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    run = jax.jit(dx.simulate).lower(system).compile()
-    compile_s = time.perf_counter() - t0
-    result = jax.block_until_ready(run(system))
-    extra = {"build_s": build_s, "compile_s": compile_s}
-    if args.repeat:
-        times = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            jax.block_until_ready(run(system))
-            times.append(time.perf_counter() - t0)
-        extra["run_s"] = float(np.median(times))
+    result, extra = _run_timed(system, args.repeat, time.perf_counter() - t0)
     is_voltage = np.asarray(system.records.is_voltage)
     voltage_keys = {k for k, v in zip(system.records.keys, is_voltage) if v}
     arrays = traces_to_arrays(np.asarray(result.t), result.traces, voltage_keys, extra)
@@ -94,7 +104,10 @@ def _simulate(args: argparse.Namespace) -> int:
     }
     save_npz(args.output, arrays, meta)
     print(f"wrote {args.output}: t + {len(result.keys())} recording(s), {system.n_steps} steps")
-    print(f"  compile {compile_s:.3f} s" + (f", run {extra['run_s']:.4f} s" if args.repeat else ""))
+    print(
+        f"  compile {extra['compile_s']:.3f} s"
+        + (f", run {extra['run_s']:.4f} s" if args.repeat else "")
+    )
     if diverged:
         return _fail(diverged)
     return 0
@@ -120,7 +133,6 @@ def _simulate_network(args: argparse.Namespace, data: dict) -> int:
     recordings, spikes__<key>, netcon_spikes__cell<k>, netcon_spikes__source<j>, meta_json)."""
     import warnings
 
-    import jax
     import jax.numpy as jnp
     import numpy as np
 
@@ -149,19 +161,7 @@ def _simulate_network(args: argparse.Namespace, data: dict) -> int:
         system = dx.compile(net, dtype=dtype, **options)
     except (ModelFileError, ValueError, TypeError) as e:
         return _fail(f"{args.model}: {e}")
-    build_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    run = jax.jit(dx.simulate).lower(system).compile()
-    compile_s = time.perf_counter() - t0
-    result = jax.block_until_ready(run(system))
-    extra: dict = {"build_s": build_s, "compile_s": compile_s}
-    if args.repeat:
-        times = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            jax.block_until_ready(run(system))
-            times.append(time.perf_counter() - t0)
-        extra["run_s"] = float(np.median(times))
+    result, extra = _run_timed(system, args.repeat, time.perf_counter() - t0)
     # the time grid t_n = n dt in float64 (in float32 mode result.t is that grid, rounded)
     dt, t_stop = options["dt_ms"], options["t_stop_ms"]
     t = np.arange(system.n_steps + 1) * dt
@@ -205,7 +205,10 @@ def _simulate_network(args: argparse.Namespace, data: dict) -> int:
         f"wrote {args.output}: t + {len(result.keys())} recording(s), {n_spikes} spike(s) of "
         f"{n_det} detector(s), {net.n_cells} cell(s), {system.n_steps} steps"
     )
-    print(f"  compile {compile_s:.3f} s" + (f", run {extra['run_s']:.4f} s" if args.repeat else ""))
+    print(
+        f"  compile {extra['compile_s']:.3f} s"
+        + (f", run {extra['run_s']:.4f} s" if args.repeat else "")
+    )
     if diverged:
         return _fail(diverged)
     return 0

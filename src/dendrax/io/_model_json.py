@@ -290,11 +290,16 @@ def load_model(
     path: str | os.PathLike, registry: MechanismRegistry = DEFAULT_REGISTRY
 ) -> tuple[Cell, dict]:
     """Read a JSON model file; see :func:`model_from_dict`."""
+    return model_from_dict(read_json(path, "Model"), registry)
+
+
+def read_json(path: str | os.PathLike, what: str) -> Any:
+    """The JSON content of a model or network file (``what``: "Model", "Network"), with
+    errors that name the file."""
     try:
         with open(path) as f:
-            data = json.load(f)
+            return json.load(f)
     except FileNotFoundError:
-        raise ModelFileError(f"Model file {str(path)!r} does not exist.") from None
+        raise ModelFileError(f"{what} file {str(path)!r} does not exist.") from None
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path}: not valid JSON ({e}).") from None
-    return model_from_dict(data, registry)

@@ -9,7 +9,6 @@ conductances. Every field is checked; errors name the field and the fix.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Mapping
@@ -33,6 +32,7 @@ from ._model_json import (
     _unknown,
     _x,
     cell_from_branches,
+    read_json,
     run_options,
     stimulus_from_dict,
 )
@@ -442,11 +442,4 @@ def load_network(
     path: str | os.PathLike, registry: MechanismRegistry = DEFAULT_REGISTRY
 ) -> tuple[Network, dict]:
     """Read a JSON network file; see :func:`network_from_dict`."""
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise ModelFileError(f"Network file {str(path)!r} does not exist.") from None
-    except json.JSONDecodeError as e:
-        raise ModelFileError(f"{path}: not valid JSON ({e}).") from None
-    return network_from_dict(data, registry)
+    return network_from_dict(read_json(path, "Network"), registry)
