@@ -6,6 +6,7 @@ from . import channels, synapses
 from ._base import NONSPECIFIC, Channel, DensityMechanism, Mechanism, PointMechanism
 from ._gates import exponential_euler, exponential_euler_rates, safe_exp, vtrap
 from ._ions import NEURON_DEFAULTS as ION_DEFAULTS
+from ._ions import SPECIES, IonSpecies, ghk, nernst
 from ._registry import MechanismRegistry
 from .channels import HH, Pas
 from .synapses import Exp2Syn, ExpSyn, GradedSynapse, JaxleyIonotropicSynapse, TanhSynapse
@@ -19,6 +20,10 @@ __all__ = [
     "DEFAULT_REGISTRY",
     "HH",
     "ION_DEFAULTS",
+    "IonSpecies",
+    "SPECIES",
+    "ghk",
+    "nernst",
     "NONSPECIFIC",
     "Channel",
     "DensityMechanism",

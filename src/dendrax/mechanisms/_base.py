@@ -18,8 +18,24 @@ serves density channels, point processes and synapses:
   writes ion currents (NMODL ``USEION ... WRITE``). Implement either this or :meth:`current`;
   the other follows.
 - ``ion_reads``: the ion variables a mechanism reads (NMODL ``USEION ... READ``), e.g.
-  ``("ena",)`` or ``("cai", "cao")``: the engine puts their values at every site into
-  ``params`` under these names (mV for reversal potentials, mM for concentrations).
+  ``("ena",)``, ``("cai", "cao")`` or ``("ica",)``: the engine puts their values at every site
+  into ``params`` under these names (mV for reversal potentials, mM for concentrations, and
+  for ``i<ion>`` the compartment's total current of that ion at the start of the step, mA/cm²).
+  In ``update``, a concentration read is the value after every earlier writer's update in
+  this step (NEURON's mechanism order, see ``order_name``).
+- ``ion_writes``: concentrations the mechanism integrates (NMODL ``USEION ca WRITE cai``):
+  ``update`` returns their new values (mM) under these names next to the states, and
+  ``init_states`` may (otherwise the ion's initial concentration stays). They live once per
+  compartment in ``State.conc``; a reversal potential of that ion is then computed with the
+  Nernst equation (``dendrax.mechanisms.nernst``) at the start of every step.
+- ``nonspecific_current``: NEURON's name of the :data:`NONSPECIFIC` part (``i`` for pas,
+  ``ihcn`` for Ih); species currents are recordable as ``i<ion>`` (``ina``, ``ica``, ...).
+- ``assigned`` / ``assigned_values(v, states, params, celsius)``: other recordable quantities
+  of the BREAKPOINT block (e.g. the conductance ``gNaTa_t``, S/cm²), evaluated like the
+  currents at the start of the step.
+- ``global_parameters``: parameters that are NEURON GLOBALs (one value per model, e.g. Ih's
+  ``ehcn``); model files set them under ``globals``.
+- ``ion_valences``: ``{ion: valence}`` for ions that are not na, k or ca (NMODL ``VALENCE``).
 - ``observe(states, params) -> {name: array}``: recordable quantities derived from the states
   (names listed in ``derived``), e.g. Exp2Syn's conductance ``g = B - A``.
 - point mechanisms only: ``on_event(states, params, weight) -> states``, what NMODL calls
@@ -38,7 +54,7 @@ from typing import Any, ClassVar
 import equinox as eqx
 
 from ._gates import exponential_euler
-from ._ions import check_ion_reads
+from ._ions import check_ion_reads, check_ion_writes
 
 Array = Any
 NONSPECIFIC = "nonspecific"  # NMODL NONSPECIFIC_CURRENT: carried by no tracked ion species
@@ -61,7 +77,16 @@ class Mechanism(eqx.Module):
     parameters: ClassVar[Mapping[str, tuple[float, str]]] = {}
     states: ClassVar[tuple[str, ...]] = ()
     ion_reads: ClassVar[tuple[str, ...]] = ()
+    ion_writes: ClassVar[tuple[str, ...]] = ()
     derived: ClassVar[tuple[str, ...]] = ()
+    assigned: ClassVar[tuple[str, ...]] = ()
+    nonspecific_current: ClassVar[str] = "i"
+    global_parameters: ClassVar[tuple[str, ...]] = ()
+    ion_valences: ClassVar[Mapping[str, int]] = {}
+    # NEURON updates mechanisms in the order nrnivmodl registers them (sorted file names, after
+    # the built-ins); it matters where one reads a concentration another writes in the same
+    # step. Empty: ``name``.
+    order_name: ClassVar[str] = ""
     current_unit: ClassVar[str] = ""
 
     values: dict[str, float]
@@ -76,6 +101,7 @@ class Mechanism(eqx.Module):
                 f"current, {cls.current_unit or 'mA/cm² or nA'}, outward positive)."
             )
         check_ion_reads(cls.__name__, cls.ion_reads, cls.parameters)
+        check_ion_writes(cls.__name__, cls.ion_writes, cls.states)
         unknown = sorted(set(values) - set(cls.parameters))
         if unknown:
             raise ValueError(
@@ -122,6 +148,12 @@ class Mechanism(eqx.Module):
     def observe(self, states: Mapping[str, Array], params: Mapping[str, Array]) -> dict:
         """Recordable quantities derived from the states, ``{name: array}`` for every name in
         ``derived`` (default: none)."""
+        return {}
+
+    def assigned_values(
+        self, v: Array, states: Mapping[str, Array], params: Mapping[str, Array], celsius: Array
+    ) -> dict[str, Array]:
+        """``{name: array}`` for every name in ``assigned`` (default: none), at ``v`` (mV)."""
         return {}
 
     def init_states(

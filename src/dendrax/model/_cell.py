@@ -39,6 +39,18 @@ class PointPlacement:
 
 
 @dataclasses.dataclass(frozen=True)
+class IonSetting:
+    """How one ion species is treated on some compartments (see :meth:`Cell.set_ion`)."""
+
+    ion: str
+    indices: np.ndarray
+    mode: str  # "auto", "fixed" or "nernst"
+    erev_mV: float | None
+    ci0_mM: float | None
+    co0_mM: float | None
+
+
+@dataclasses.dataclass(frozen=True)
 class Recording:
     key: str
     variable: str  # "v" or a state name
@@ -68,6 +80,7 @@ class Cell:
         self.recordings: list[Recording] = []
         self.points: list[PointPlacement] = []
         self.groups: dict[str, np.ndarray] = {}
+        self.ion_settings: list[IonSetting] = []
 
     @classmethod
     def from_swc(cls, path, policy=None, *, convention=None) -> Cell:
@@ -177,6 +190,60 @@ class Cell:
             if not np.isfinite(cm_uF_cm2) or cm_uF_cm2 < 0:
                 raise ValueError(f"cm_uF_cm2={cm_uF_cm2} must be a finite value >= 0 µF/cm².")
             self.cm_uF_cm2[idx] = cm_uF_cm2
+        return self
+
+    def set_ion(
+        self,
+        ion: str,
+        where: Selection | Region | str | None = None,
+        *,
+        erev_mV: float | None = None,
+        ci0_mM: float | None = None,
+        co0_mM: float | None = None,
+        mode: str = "auto",
+    ) -> Cell:
+        """Set an ion species' reversal potential (mV) and initial concentrations (mM) on a
+        region (all compartments if ``where`` is None); later calls override earlier ones.
+
+        ``mode`` says how the reversal potential is found, as NEURON's ``ion_style`` does:
+        ``"auto"`` (NEURON's rule): computed from the concentrations with the Nernst equation,
+        at the start of every step, wherever a mechanism writes a concentration of the ion
+        (e.g. ``CaDynamics_E2`` writes ``cai``) or one reads a concentration of it, else the
+        fixed ``erev_mV``; ``"fixed"``: always ``erev_mV``; ``"nernst"``: always computed.
+        Unset values keep NEURON's defaults (``dendrax.mechanisms.SPECIES``).
+        """
+        if not isinstance(ion, str) or not ion.isidentifier():
+            raise ValueError(f"set_ion(ion={ion!r}): give the ion's name, e.g. 'ca'.")
+        if mode not in ("auto", "fixed", "nernst"):
+            raise ValueError(f"set_ion(mode={mode!r}): use 'auto', 'fixed' or 'nernst'.")
+        values = {"erev_mV": erev_mV, "ci0_mM": ci0_mM, "co0_mM": co0_mM}
+        for name, value in values.items():
+            if value is None:
+                continue
+            if not isinstance(value, (int, float, np.floating, np.integer)) or not np.isfinite(
+                value
+            ):
+                raise ValueError(f"set_ion({name}={value!r}) must be a finite number.")
+            if name != "erev_mV" and value <= 0:
+                raise ValueError(
+                    f"set_ion({name}={value}) must be > 0 mM (a concentration; the Nernst "
+                    "potential needs its logarithm)."
+                )
+        if mode == "fixed" and (ci0_mM is not None or co0_mM is not None) and erev_mV is None:
+            raise ValueError(
+                "set_ion(mode='fixed') keeps the reversal potential fixed; give erev_mV (mV), "
+                "or use mode='nernst' to compute it from ci0_mM/co0_mM."
+            )
+        self.ion_settings.append(
+            IonSetting(
+                ion,
+                self._indices(where),
+                mode,
+                None if erev_mV is None else float(erev_mV),
+                None if ci0_mM is None else float(ci0_mM),
+                None if co0_mM is None else float(co0_mM),
+            )
+        )
         return self
 
     def insert(self, channel: Channel, where: Selection | Region | str | None = None) -> Cell:
