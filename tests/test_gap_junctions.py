@@ -197,7 +197,7 @@ def test_hh_step_matches_a_dense_numpy_solve(method):
     state = dx.simulate(system).final_state  # mid-spike at 3 ms
     assert float(jnp.max(state.v)) > 0.0
     cable = cable_constants(system)
-    i, g = membrane_currents(system, cable, state.v, state.states)
+    i, g, _ = membrane_currents(system, cable, state.v, state.states)
     stim = jnp.asarray([0.37])
     got = cable_solve(system, cable, state.v, i, g, stim)
     ref = dense_step(system, cable, state.v, i, g, stim)

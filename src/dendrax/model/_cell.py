@@ -5,14 +5,17 @@ recordings. It is mutable and cheap; :func:`dendrax.compile` turns it into an im
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..mechanisms._base import Channel, PointMechanism
 from ..morphology._geometry import BranchGeometry, Geometry
 from ..morphology._selection import Location, Region, Selection
-from ._stimuli import CurrentInput, IClamp, Waveform
+from . import _units
+from ._distributions import DistributionError, distribution_values, path_distances
+from ._stimuli import CurrentInput, IClamp, SEClamp, Waveform
 
 DEFAULT_RA_OHM_CM = 35.4  # NEURON's default axial resistivity
 DEFAULT_CM_UF_CM2 = 1.0  # NEURON's default specific capacitance
@@ -20,14 +23,26 @@ DEFAULT_CM_UF_CM2 = 1.0  # NEURON's default specific capacitance
 
 @dataclasses.dataclass(frozen=True)
 class Insertion:
+    """A channel on the compartments ``indices``; ``per_compartment[param]`` holds one value
+    per compartment of ``indices`` (in that order) and overrides ``channel.values[param]``."""
+
     channel: Channel
     indices: np.ndarray
+    per_compartment: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+
+    def parameter_values(self) -> dict[str, np.ndarray]:
+        """Every parameter's value at every compartment of ``indices``, shape ``(n,)``."""
+        n = self.indices.size
+        out = {p: np.full(n, v) for p, v in self.channel.values.items()}
+        out.update({p: np.asarray(v, dtype=np.float64) for p, v in self.per_compartment.items()})
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
 class Placement:
-    stimulus: IClamp | Waveform | CurrentInput
+    stimulus: IClamp | Waveform | CurrentInput | SEClamp
     compartment: int
+    key: str | None = None  # voltage clamps: the name that records their current
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +87,7 @@ class Cell:
         if not isinstance(geometry, Geometry):
             geometry = Geometry(tuple(geometry))
         self.geometry = geometry
+        _check_geometry_units(geometry)
         n = geometry.n_compartments
         self.Ra_ohm_cm = np.full(n, DEFAULT_RA_OHM_CM)
         self.cm_uF_cm2 = np.full(n, DEFAULT_CM_UF_CM2)
@@ -138,6 +154,25 @@ class Cell:
             g.kinds(), g.branch_of_compartment(), g.n_branches, g.path_distance_um(), self.groups
         )
 
+    def path_distance_um(
+        self, origin: Location | tuple[int, float] | None = None, sample: str = "centre"
+    ) -> np.ndarray:
+        """Path distance (µm) along the cable from ``origin`` to every compartment (flat order).
+
+        Args:
+            origin: a location ``(branch, x)``, the point at arc length ``x · L`` of that
+                branch; None (default): the root's centre, the origin of
+                :meth:`select` (``distance_um``). Hay et al. (2011) measure their apical
+                distributions from the apical root's start, ``(k, 0)``.
+            sample: ``"centre"`` (to every compartment's centre) or ``"last_at_x1"`` (the
+                last compartment of every branch to the branch's end, x = 1, as Hay's NEURON
+                loop ``for (x)`` assigns; docs/distributions.md).
+        """
+        try:
+            return path_distances(self.geometry, origin, sample)
+        except DistributionError as e:
+            raise ValueError(f"path_distance_um: {e}") from None
+
     def _indices(self, where: Selection | Region | str | None) -> np.ndarray:
         if where is None:
             return np.arange(self.n_compartments)
@@ -180,15 +215,20 @@ class Cell:
         cm_uF_cm2: float | None = None,
         where: Selection | str | None = None,
     ) -> Cell:
-        """Set axial resistivity (Ω·cm) and/or specific capacitance (µF/cm²) on a region."""
+        """Set axial resistivity (Ω·cm) and/or specific capacitance (µF/cm²) on a region.
+
+        Values far outside 1-1e4 Ω·cm or 0.05-20 µF/cm² warn (:class:`dendrax.UnitWarning`).
+        """
         idx = self._indices(where)
         if Ra_ohm_cm is not None:
             if not np.isfinite(Ra_ohm_cm) or Ra_ohm_cm <= 0:
                 raise ValueError(f"Ra_ohm_cm={Ra_ohm_cm} must be a finite value > 0 Ω·cm.")
+            _units.check_range("axial_resistivity", Ra_ohm_cm, "set_cable: Ra_ohm_cm")
             self.Ra_ohm_cm[idx] = Ra_ohm_cm
         if cm_uF_cm2 is not None:
             if not np.isfinite(cm_uF_cm2) or cm_uF_cm2 < 0:
                 raise ValueError(f"cm_uF_cm2={cm_uF_cm2} must be a finite value >= 0 µF/cm².")
+            _units.check_range("capacitance", cm_uF_cm2, "set_cable: cm_uF_cm2")
             self.cm_uF_cm2[idx] = cm_uF_cm2
         return self
 
@@ -229,6 +269,8 @@ class Cell:
                     f"set_ion({name}={value}) must be > 0 mM (a concentration; the Nernst "
                     "potential needs its logarithm)."
                 )
+            kind = "voltage" if name == "erev_mV" else "concentration"
+            _units.check_range(kind, value, f"set_ion({ion!r}): {name}")
         if mode == "fixed" and (ci0_mM is not None or co0_mM is not None) and erev_mV is None:
             raise ValueError(
                 "set_ion(mode='fixed') keeps the reversal potential fixed; give erev_mV (mV), "
@@ -246,10 +288,39 @@ class Cell:
         )
         return self
 
-    def insert(self, channel: Channel, where: Selection | Region | str | None = None) -> Cell:
+    def insert(
+        self,
+        channel: Channel,
+        where: Selection | Region | str | None = None,
+        *,
+        per_compartment: Mapping[str, Any] | None = None,
+        origin: Location | tuple[int, float] | None = None,
+        sample: str = "centre",
+    ) -> Cell:
         """Insert a channel with its parameter values into a region (all if ``where`` is None).
 
         Inserting the same channel type again overrides its parameters where the regions overlap.
+
+        Args:
+            channel: the channel with its (uniform) parameter values, e.g. ``dendrax.HH()``.
+            where: a Selection, a :class:`dendrax.Region`, a region or group name, or None.
+            per_compartment: ``{param: values}`` for parameters that vary in space; they
+                override the channel's value of that parameter. ``values`` is one value per
+                selected compartment (in the order of the selection's sorted indices), a
+                function ``f(d)`` of the path distances ``d`` (µm, a NumPy array) of those
+                compartments returning one value per compartment, an expression string in
+                ``d`` and ``dmax`` (the largest ``d`` over the selection), e.g.
+                ``"0.0002*(-0.8696 + 2.087*exp(3.6161*d/dmax))"`` or
+                ``"where(685 < d < 885, 0.0187, 0.000187)"``, or a model-file object
+                ``{"expression": ..., "origin": [branch, x]}`` (docs/distributions.md).
+            origin: where ``d`` is measured from, ``(branch, x)``; default the root's centre
+                (as :meth:`select`). Hay et al. (2011) measure from the apical root's start.
+            sample: ``"centre"`` (each compartment at its centre) or ``"last_at_x1"`` (the
+                last compartment of every branch at the branch's end, x = 1, as Hay's NEURON
+                code assigns).
+
+        Values far outside their unit's physiological range (e.g. a conductance density
+        above 10 S/cm²) warn with a :class:`dendrax.UnitWarning` (docs/units.md).
         """
         if isinstance(channel, PointMechanism):
             raise TypeError(
@@ -260,8 +331,55 @@ class Cell:
             raise TypeError(
                 f"insert() takes a Channel instance such as dendrax.HH(), got {channel!r}."
             )
-        self.insertions.append(Insertion(channel, self._indices(where)))
+        idx = self._indices(where)
+        mtype = type(channel)
+        label = f"insert({mtype.__name__}, {_describe(where)}): "
+        _units.check_mechanism_values(mtype, channel.values, label)
+        varying: dict[str, np.ndarray] = {}
+        if per_compartment is not None:
+            if not isinstance(per_compartment, Mapping):
+                raise TypeError(
+                    f"insert(per_compartment={per_compartment!r}): give a dict "
+                    "{parameter: values}."
+                )
+            for p, spec in per_compartment.items():
+                if p not in mtype.parameters:
+                    raise ValueError(
+                        f"insert(per_compartment={{{p!r}: ...}}): {mtype.__name__} has no "
+                        f"parameter {p!r}; its parameters are {sorted(mtype.parameters)}."
+                    )
+                if p in mtype.global_parameters:
+                    raise ValueError(
+                        f"insert(per_compartment={{{p!r}: ...}}): {mtype.__name__}.{p} is a "
+                        f"NEURON GLOBAL, one value for the whole model; set it on the channel, "
+                        f"{mtype.__name__}({p}=...), not per compartment."
+                    )
+                try:
+                    values = distribution_values(
+                        spec,
+                        self,
+                        idx,
+                        origin=origin,
+                        sample=sample,
+                        where=f"insert(per_compartment={{{p!r}: ...}})",
+                    )
+                except DistributionError as e:
+                    raise ValueError(str(e)) from None
+                values.setflags(write=False)
+                varying[p] = values
+            _units.check_mechanism_values(mtype, varying, label, locate=self._locator(idx))
+        self.insertions.append(Insertion(channel, idx, varying))
         return self
+
+    def _locator(self, idx: np.ndarray) -> Callable[[int], str]:
+        branch_of = self.geometry.branch_of_compartment()
+        offsets = self.geometry.offsets
+
+        def locate(i: int) -> str:
+            b = int(branch_of[idx[i]])
+            return f"branch {b}, compartment {int(idx[i]) - int(offsets[b])}"
+
+        return locate
 
     def place(
         self,
@@ -290,22 +408,44 @@ class Cell:
             raise ValueError(
                 f"place(events={events!r}): give a name made of letters, digits and _."
             )
+        _units.check_mechanism_values(mechanism, mechanism.values, f"place(key={key!r}): ")
         self.points.append(PointPlacement(mechanism, self.compartment(at), key, events))
         return self
 
     def stimulate(
-        self, stimulus: IClamp | Waveform | CurrentInput, at: Location | tuple[int, float]
+        self,
+        stimulus: IClamp | Waveform | CurrentInput | SEClamp,
+        at: Location | tuple[int, float],
+        key: str | None = None,
     ) -> Cell:
-        """Inject a current clamp into the compartment at ``at``. Stimuli add up.
+        """Inject a current clamp into the compartment at ``at``, or clamp its voltage
+        (:class:`dendrax.SEClamp`). Stimuli add up.
 
         :class:`dendrax.CurrentInput` declares a current whose waveform is passed per call to
-        :func:`dendrax.simulate` (``inputs={name: array}``).
+        :func:`dendrax.simulate` (``inputs={name: array}``). ``key`` names a voltage clamp
+        (default ``"SEClamp_<k>"``) so that its current can be recorded with
+        ``cell.record("i", at, mechanism=key)``.
         """
-        if not isinstance(stimulus, (IClamp, Waveform, CurrentInput)):
+        if not isinstance(stimulus, (IClamp, Waveform, CurrentInput, SEClamp)):
             raise TypeError(
-                f"stimulate() takes an IClamp, Waveform or CurrentInput, got {stimulus!r}."
+                "stimulate() takes an IClamp, Waveform, CurrentInput or SEClamp, got "
+                f"{stimulus!r}."
             )
-        self.placements.append(Placement(stimulus, self.compartment(at)))
+        _check_stimulus_units(stimulus)
+        if key is not None and not isinstance(stimulus, SEClamp):
+            raise ValueError(
+                "stimulate(key=...) names a voltage clamp (SEClamp) for recording its current; "
+                "current clamps take no key."
+            )
+        if isinstance(stimulus, SEClamp):
+            if key is None:
+                n = sum(isinstance(p.stimulus, SEClamp) for p in self.placements)
+                key = f"SEClamp_{n}"
+            if any(p.key == key for p in self.placements) or any(
+                p.key == key for p in self.points
+            ):
+                raise ValueError(f"stimulate(key={key!r}): this key is already used.")
+        self.placements.append(Placement(stimulus, self.compartment(at), key))
         return self
 
     def record(
@@ -330,3 +470,39 @@ class Cell:
             raise ValueError("record('v', ...) takes no mechanism.")
         self.recordings.append(Recording(key, variable, mechanism, comp))
         return self
+
+
+def _describe(where: Any) -> str:
+    """A short description of ``where`` for messages."""
+    if where is None:
+        return "everywhere"
+    if isinstance(where, Selection):
+        return where.description or f"{len(where)} compartments"
+    if isinstance(where, Region):
+        return where.describe()
+    return repr(where)
+
+
+def _check_geometry_units(geometry: Geometry) -> None:
+    """Warn about diameters or lengths far outside µm ranges (:mod:`dendrax.model._units`)."""
+    branch_of = geometry.branch_of_compartment()
+
+    def locate(i: int) -> str:
+        b = int(branch_of[i])
+        name = geometry.branches[b].name
+        return f"branch {b}{f' ({name!r})' if name else ''}, compartment {i - geometry.offsets[b]}"
+
+    _units.check_range("diameter", geometry.flat("diam_um"), "geometry: diam_um", locate=locate)
+    _units.check_range("length", geometry.flat("length_um"), "geometry: length_um", locate=locate)
+
+
+def _check_stimulus_units(stimulus: Any) -> None:
+    """Warn about currents far outside nA ranges and clamp levels far outside mV ones."""
+    if isinstance(stimulus, IClamp):
+        _units.check_range("current", stimulus.amp_nA, "stimulate: IClamp.amp_nA")
+    elif isinstance(stimulus, Waveform):
+        _units.check_range("current", stimulus.i_nA, "stimulate: Waveform.i_nA")
+    elif isinstance(stimulus, SEClamp):
+        for k in (1, 2, 3):
+            amp = getattr(stimulus, f"amp{k}_mV")
+            _units.check_range("voltage", amp, f"stimulate: SEClamp.amp{k}_mV")

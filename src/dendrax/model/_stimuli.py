@@ -86,6 +86,71 @@ class CurrentInput:
             )
 
 
+@dataclasses.dataclass(frozen=True)
+class SEClamp:
+    """A single-electrode voltage clamp (NEURON's ``SEClamp``): the command ``vc`` (mV) behind
+    a series resistance ``rs_MOhm`` (MΩ, > 0), solved implicitly with the cable equation.
+
+    The command of the step ``t_n -> t_n + dt`` is chosen at its midpoint: ``amp1_mV`` while
+    ``t < dur1_ms``, ``amp2_mV`` while ``t < dur1_ms + dur2_ms``, ``amp3_mV`` while
+    ``t < dur1_ms + dur2_ms + dur3_ms``, then the clamp is off (no current, the cell runs
+    free). The clamp current ``i = (vc - v)/rs`` (nA, positive into the cell, like an IClamp)
+    is recordable: ``cell.record("i", at, mechanism=key)`` with the ``key`` given to
+    ``cell.stimulate``. Defaults are NEURON's (rs = 1 MΩ, all durations 0).
+    """
+
+    rs_MOhm: float = 1.0
+    dur1_ms: float = 0.0
+    amp1_mV: float = 0.0
+    dur2_ms: float = 0.0
+    amp2_mV: float = 0.0
+    dur3_ms: float = 0.0
+    amp3_mV: float = 0.0
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.floating, np.integer))
+                or not np.isfinite(value)
+            ):
+                raise ValueError(f"SEClamp.{field.name}={value!r} must be a finite number.")
+        if self.rs_MOhm <= 0:
+            raise ValueError(
+                f"SEClamp.rs_MOhm={self.rs_MOhm} must be > 0 MΩ (the series resistance; "
+                "NEURON's default is 1 MΩ, whole-cell recordings are typically 5-20 MΩ)."
+            )
+        for k in (1, 2, 3):
+            if getattr(self, f"dur{k}_ms") < 0:
+                raise ValueError(f"SEClamp.dur{k}_ms={getattr(self, f'dur{k}_ms')} must be >= 0.")
+
+    @classmethod
+    def levels(cls, steps, rs_MOhm: float = 1.0) -> SEClamp:
+        """A clamp from up to three ``(amp_mV, dur_ms)`` levels, e.g.
+        ``SEClamp.levels([(-80, 10), (-20, 10), (-50, 10)], rs_MOhm=0.1)``."""
+        steps = list(steps)
+        if not 1 <= len(steps) <= 3:
+            raise ValueError(
+                f"SEClamp.levels: give one to three (amp_mV, dur_ms) levels, got {len(steps)} "
+                "(NEURON's SEClamp has three)."
+            )
+        kw: dict[str, float] = {}
+        for k, (amp, dur) in enumerate(steps, start=1):
+            kw[f"amp{k}_mV"], kw[f"dur{k}_ms"] = amp, dur
+        return cls(rs_MOhm=rs_MOhm, **kw)
+
+    def command(self, t_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(vc_mV, on)`` at times ``t_ms`` (the step midpoints)."""
+        t = np.asarray(t_ms, dtype=np.float64)
+        e1 = self.dur1_ms
+        e2 = e1 + self.dur2_ms
+        e3 = e2 + self.dur3_ms
+        vc = np.where(t < e1, self.amp1_mV, np.where(t < e2, self.amp2_mV, self.amp3_mV))
+        on = (t < e3).astype(np.float64)
+        return np.where(on > 0, vc, 0.0), on
+
+
 Stimulus = IClamp | Waveform
 
 

@@ -76,17 +76,32 @@ def axial_currents(system: System, cable: Cable, v: Array) -> Array:
 
 
 def cable_solve(
-    system: System, cable: Cable, v: Array, i_nA: Array, g_uS: Array, stim_nA: Array
+    system: System,
+    cable: Cable,
+    v: Array,
+    i_nA: Array,
+    g_uS: Array,
+    stim_nA: Array,
+    clamp_vc_mV: Array | None = None,
+    clamp_on: Array | None = None,
 ) -> Array:
     """The implicit (linearised) voltage step; returns the new node voltages (mV).
 
     ``i_nA``/``g_uS``: membrane current and its conductance ``di/dv`` per compartment;
-    ``stim_nA``: the injected current at every stimulus site (``system.stimuli.compartment``).
+    ``stim_nA``: the injected current at every stimulus site (``system.stimuli.compartment``);
+    ``clamp_vc_mV``/``clamp_on``: the voltage clamps' command and on/off of this step
+    (``system.clamps``): each adds ``1/rs`` (µS) to its node's diagonal and
+    ``(vc - V^n)/rs`` (nA) to the right side, so that ``i = (vc - V^{n+1})/rs``.
     """
     n = system.n_comp
     rhs = axial_currents(system, cable, v)
     rhs = rhs.at[:n].add(-i_nA).at[system.stimuli.compartment].add(stim_nA)
     diag = cable.diag_uS.at[:n].add(g_uS)
+    clamps = system.clamps
+    if clamps is not None and clamp_vc_mV is not None and clamp_on is not None:
+        g_clamp = clamp_on / clamps.rs_MOhm
+        rhs = rhs.at[clamps.node].add(g_clamp * (clamp_vc_mV - v[clamps.node]))
+        diag = diag.at[clamps.node].add(g_clamp)
     topo, gaps = system.topology, system.gap_junctions
     if gaps is None:
         dv = solve_tree(system.tree_solver, diag, cable.g_edge_uS, rhs, topo.parent, topo.schedule)

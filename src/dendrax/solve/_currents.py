@@ -1,10 +1,12 @@
-"""Membrane currents of every mechanism group, linearised in the voltage (NEURON's ``di/dv``)."""
+"""Membrane currents of every mechanism group, linearised in the voltage (NEURON's ``di/dv``),
+and the ion totals (``ina``, ``ica``, ...) that mechanisms read."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
+from ..mechanisms._base import NONSPECIFIC
 from ._cable import Cable
 from ._ions import site_params
 from ._system import MechanismGroup, System
@@ -18,29 +20,55 @@ def site_voltage(system: System, group: MechanismGroup, v: Array) -> Array:
 
 
 def membrane_currents(
-    system: System, cable: Cable, v: Array, states: tuple[dict[str, Array], ...]
-) -> tuple[Array, Array]:
-    """Ionic current (nA) and its conductance ``di/dv`` (µS) per compartment at ``v`` (mV).
+    system: System,
+    cable: Cable,
+    v: Array,
+    states: tuple[dict[str, Array], ...],
+    env: dict[str, Array] | None = None,
+) -> tuple[Array, Array, dict[str, Array]]:
+    """Ionic current (nA) and its conductance ``di/dv`` (µS) per compartment at ``v`` (mV),
+    and ``{i<ion>: (n_comp,)}`` the total current density (mA/cm², outward positive) of every
+    ion whose total a mechanism reads (``System.ions.current_reads``).
 
     Each group's current is evaluated once with its exact derivative (a JVP). Density
     currents (mA/cm²) are scaled by the site's area (``0.01 µm²``), point currents are nA
-    already; sites that repeat add up (scatter-add).
+    already; sites that repeat add up (scatter-add). ``env``: the ion variables of this step
+    (:func:`~dendrax.solve._ions.ion_environment`; default the fixed values).
     """
     n = system.n_comp
+    wanted = system.ions.current_reads
     i_density = jnp.zeros(n, v.dtype)  # mA/cm², summed first and scaled once
     g_density = jnp.zeros(n, v.dtype)
     i_point = jnp.zeros(n, v.dtype)  # nA
     g_point = jnp.zeros(n, v.dtype)
+    totals = {name: jnp.zeros(n, v.dtype) for name in wanted}
+    point_totals = {name: jnp.zeros(n, v.dtype) for name in wanted}
     for group, s in zip(system.mechanisms, states):
         mechanism = group.mechanism
         vg = site_voltage(system, group, v)
+        params = site_params(system, group, v, env)
+        split = bool(wanted)
 
-        params = site_params(system, group, v)
-
-        def current(vv, mechanism=mechanism, s=s, params=params):
+        def current(vv, mechanism=mechanism, s=s, params=params, split=split):
+            if split:
+                return mechanism.species_currents(vv, s, params, system.celsius)
             return mechanism.current(vv, s, params, system.celsius)
 
-        i, di_dv = jax.jvp(current, (vg,), (jnp.ones_like(vg),))
+        if split:
+            parts, dparts = jax.jvp(current, (vg,), (jax.tree_util.tree_map(jnp.ones_like, vg),))
+            i = sum(parts.values())
+            di_dv = sum(dparts.values())
+            for species, part in parts.items():
+                name = "i" + species
+                if species == NONSPECIFIC or name not in totals:
+                    continue
+                target = point_totals if group.is_point else totals
+                if group.covers_all:
+                    target[name] = target[name] + part
+                else:
+                    target[name] = target[name].at[group.compartments].add(part)
+        else:
+            i, di_dv = jax.jvp(current, (vg,), (jnp.ones_like(vg),))
         if group.is_point:
             i_point = i_point.at[group.compartments].add(i)
             g_point = g_point.at[group.compartments].add(di_dv)
@@ -50,4 +78,6 @@ def membrane_currents(
             i_density = i_density.at[group.compartments].add(i)
             g_density = g_density.at[group.compartments].add(di_dv)
     scale = 0.01 * cable.area_um2
-    return i_density * scale + i_point, g_density * scale + g_point
+    if any(g.is_point for g in system.mechanisms):  # nA -> mA/cm² of the compartment
+        totals = {k: totals[k] + point_totals[k] / scale for k in totals}
+    return i_density * scale + i_point, g_density * scale + g_point, totals

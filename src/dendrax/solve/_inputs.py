@@ -61,7 +61,17 @@ def drive_per_step(system: System, inputs: Mapping | None):
     else:
         weights = jnp.zeros((system.n_steps, 0), current.dtype)
     source, init = source_drive(system, inputs, spike_rows)
-    return Drive(current_nA=current, event_weights=weights, source=source), init
+    clamps = system.clamps
+    if clamps is None:
+        return Drive(current_nA=current, event_weights=weights, source=source), init
+    drive = Drive(
+        current_nA=current,
+        event_weights=weights,
+        source=source,
+        clamp_vc_mV=clamps.vc_mV,
+        clamp_on=clamps.on,
+    )
+    return drive, init
 
 
 def _spike_trains(system: System, name: str, value, n_rows: int) -> Array:

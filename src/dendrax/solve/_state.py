@@ -6,7 +6,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from ._ions import site_params
+from ._ions import ion_environment, site_params
+from ._mechanisms import write_concentrations
 from ._system import System
 
 Array = jax.Array
@@ -42,21 +43,26 @@ class State(eqx.Module):
 
 
 def initial_state(system: System) -> State:
-    """``v = v_init`` on every node; every mechanism state at its initial value for ``v_init``
-    (gates at their steady state)."""
+    """NEURON's ``finitialize``: ``v = v_init`` on every node; written concentrations at their
+    initial values; every mechanism's initial states for ``v_init`` (gates at their steady
+    state), in NEURON's mechanism order, with the ion variables of that moment (Nernst
+    potentials from the initial concentrations)."""
     dtype = system.length_um.dtype
     v = jnp.full(system.n_nodes, system.v_init_mV, dtype=dtype)
-    states = []
-    for group in system.mechanisms:
+    env = dict(ion_environment(system, {k: system.ion_values[k] for k in system.ions.written}))
+    for name in system.ions.current_reads:  # no current has flowed yet
+        env[name] = jnp.zeros(system.n_comp, dtype)
+    states: list = [None] * len(system.mechanisms)
+    for gi in system.update_order:
+        group = system.mechanisms[gi]
         vg = jnp.full(group.compartments.shape, system.v_init_mV, dtype=dtype)
-        params = site_params(system, group, v)
-        s = group.mechanism.init_states(vg, params, system.celsius)
-        states.append(
-            {
-                k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape)
-                for k in group.mechanism_type.states
-            }
-        )
+        params = site_params(system, group, v, env)
+        s = write_concentrations(group, group.mechanism.init_states(vg, params, system.celsius), env)
+        states[gi] = {
+            k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape)
+            for k in group.mechanism_type.states
+        }
+    conc = {k: jnp.asarray(env[k], dtype) for k in system.ions.written}
     events = None
     if system.events is not None:
         n_det = system.events.detectors.node.shape[0]
@@ -64,4 +70,6 @@ def initial_state(system: System) -> State:
             armed=jnp.ones(n_det, bool),
             history=jnp.zeros((system.events.ring_size, n_det), dtype),
         )
-    return State(v=v, states=tuple(states), events=events, step=jnp.zeros((), jnp.int32))
+    return State(
+        v=v, states=tuple(states), conc=conc, events=events, step=jnp.zeros((), jnp.int32)
+    )

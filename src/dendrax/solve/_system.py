@@ -49,6 +49,37 @@ class MechanismGroup(eqx.Module):
         return issubclass(self.mechanism_type, PointMechanism)
 
 
+class IonPools(eqx.Module):
+    """How ion variables evolve (``mechanisms._ions``); the fixed values and initial
+    concentrations are ``System.ion_values``.
+
+    ``nernst`` lists ``(erev, ci, co, valence)``: the reversal potential ``erev`` is the Nernst
+    potential of the concentrations ``ci``/``co`` at the start of every step where ``mask`` is
+    set (elsewhere its fixed value). ``written`` are the concentrations mechanisms integrate
+    (``State.conc``); ``current_reads`` the ion totals ``i<ion>`` some mechanism reads.
+    """
+
+    nernst: tuple[tuple[str, str, str, int], ...] = eqx.field(static=True, default=())
+    written: tuple[str, ...] = eqx.field(static=True, default=())
+    current_reads: tuple[str, ...] = eqx.field(static=True, default=())
+    mask: tuple[Array, ...] = ()  # per nernst entry: (n_comp,) bool
+
+    @property
+    def dynamic(self) -> bool:
+        return bool(self.nernst or self.written or self.current_reads)
+
+
+class Clamps(eqx.Module):
+    """Single-electrode voltage clamps (NEURON's ``SEClamp``): the command ``vc`` (mV) behind a
+    series resistance ``rs`` (MΩ) at ``node``; per step the level at the step midpoint, or off
+    (``on`` 0: no current, no conductance). Implicit: ``i = (vc - V^{n+1}) / rs`` (nA)."""
+
+    node: Array  # (n_clamp,) int
+    rs_MOhm: Array  # (n_clamp,)
+    vc_mV: Array  # (n_steps, n_clamp)
+    on: Array  # (n_steps, n_clamp) 0/1
+
+
 class Topology(eqx.Module):
     """The cable graph as a forest of rooted trees (index arrays only)."""
 
@@ -189,6 +220,8 @@ class System(eqx.Module):
     n_nodes: int = eqx.field(static=True)
     n_steps: int = eqx.field(static=True)
     n_cells: int = eqx.field(static=True)
+    # NEURON's mechanism order for state updates (built-ins, then sorted mod-file names)
+    update_order: tuple[int, ...] = eqx.field(static=True)
     method: Method = eqx.field(static=True)
     tree_solver: AbstractTreeSolver = eqx.field(static=True)
 
@@ -206,12 +239,14 @@ class System(eqx.Module):
 
     topology: Topology
     mechanisms: tuple[MechanismGroup, ...]
-    ion_values: dict[str, Array]  # per ion variable read by a mechanism: (n_comp,), mV or mM
+    ion_values: dict[str, Array]  # per ion variable used: (n_comp,) fixed value, mV or mM
+    ions: IonPools
     stimuli: Stimuli
     records: RecordSpec
     layout: Layout
     events: Events | None = None
     gap_junctions: GapJunctions | None = None
+    clamps: Clamps | None = None
 
     @property
     def t_stop_ms(self) -> Any:

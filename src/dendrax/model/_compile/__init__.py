@@ -17,11 +17,11 @@ from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
 from .._cell import Cell
 from .._network import Network
 from ._arrays import ints
-from ._ions import ion_table
+from ._ions import build_ions, update_order
 from ._layout import build_layout
 from ._mechanisms import PointBatch, mechanism_groups
 from ._records import build_records, cell_recordings
-from ._stimuli import build_stimuli
+from ._stimuli import build_clamps, build_stimuli
 from ._topology import build_forest, build_topology
 
 __all__ = ["build_topology", "compile", "n_steps_for"]
@@ -193,7 +193,8 @@ def lower(
         else recordings(groups, point_position, batch_position)
     )
     records = build_records(recs, offsets, groups, density_position, point_position)
-    ions = ion_table(groups, ion_values, n_comp)
+    ion_values_, pools = build_ions(groups, cells, offsets, ion_values, n_comp, dtype)
+    clamps = build_clamps(cells, offsets, dt_ms, n_steps, dtype, stimuli)
 
     def arr(x):
         return jnp.asarray(np.asarray(x, dtype=np.float64), dtype=dtype)
@@ -220,7 +221,10 @@ def lower(
         cm_uF_cm2=arr(np.concatenate([c.cm_uF_cm2 for c in cells])),
         topology=topology,
         mechanisms=tuple(groups),
-        ion_values={k: arr(v) for k, v in ions.items()},
+        update_order=update_order(groups),
+        ion_values=ion_values_,
+        ions=pools,
+        clamps=clamps,
         stimuli=stim,
         records=records,
         layout=build_layout(cells, offsets, dtype, populations),

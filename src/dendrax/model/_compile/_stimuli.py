@@ -9,7 +9,8 @@ import numpy as np
 
 from ...solve._system import MechanismGroup, Stimuli
 from .._cell import Cell
-from .._stimuli import CurrentInput, step_midpoints
+from ...solve._system import Clamps
+from .._stimuli import CurrentInput, SEClamp, step_midpoints
 from ._arrays import ints
 
 
@@ -27,6 +28,7 @@ def build_stimuli(
     t_mid = step_midpoints(dt_ms, n_steps)
     placements = [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
                   for p in cell.placements] + list(extra)  # fmt: skip
+    placements = [(p, comp) for p, comp in placements if not isinstance(p.stimulus, SEClamp)]
     sites = sorted({comp for _, comp in placements})
     column = {comp: k for k, comp in enumerate(sites)}
     current = np.zeros((n_steps, len(sites)))
@@ -69,4 +71,36 @@ def build_stimuli(
         event_group=event_group,
         event_instance=tuple(ints(per_group[g][0]) for g in event_group),
         event_index=tuple(ints(per_group[g][1]) for g in event_group),
+    )
+
+
+def clamp_placements(cells: Sequence[Cell], offsets: np.ndarray, extra: Sequence = ()) -> list:
+    """``[(Placement, global compartment)]`` of every voltage clamp, in order."""
+    placements = [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
+                  for p in cell.placements] + list(extra)  # fmt: skip
+    return [(p, int(comp)) for p, comp in placements if isinstance(p.stimulus, SEClamp)]
+
+
+def build_clamps(
+    cells: Sequence[Cell],
+    offsets: np.ndarray,
+    dt_ms: float,
+    n_steps: int,
+    dtype,
+    extra: Sequence = (),
+) -> Clamps | None:
+    """The voltage clamps (``SEClamp``) of every cell: node, rs and the command per step."""
+    placed = clamp_placements(cells, offsets, extra)
+    if not placed:
+        return None
+    t_mid = step_midpoints(dt_ms, n_steps)
+    vc = np.zeros((n_steps, len(placed)))
+    on = np.zeros((n_steps, len(placed)))
+    for k, (p, _) in enumerate(placed):
+        vc[:, k], on[:, k] = p.stimulus.command(t_mid)
+    return Clamps(
+        node=ints([comp for _, comp in placed]),
+        rs_MOhm=jnp.asarray([p.stimulus.rs_MOhm for p, _ in placed], dtype=dtype),
+        vc_mV=jnp.asarray(vc, dtype=dtype),
+        on=jnp.asarray(on, dtype=dtype),
     )
