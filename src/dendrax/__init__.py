@@ -55,6 +55,7 @@ from .model._connectivity import (  # noqa: E402
 from .model._network import ConnectionSet, Network, Population, SourceSet, SynapseSet  # noqa: E402
 from .model._sources import NetStim, SpikeInput, SpikeTimes  # noqa: E402
 from .model._stimuli import CurrentInput, IClamp, SEClamp, Waveform  # noqa: E402
+from .model._units import UnitWarning  # noqa: E402
 from .morphology import BranchGeometry, Geometry  # noqa: E402
 from .morphology._discretize import DLambda, MaxLength, NComp  # noqa: E402
 from .morphology._import3d import NeuronImport3d  # noqa: E402
@@ -176,6 +177,7 @@ __all__ = [
     "Softplus",
     "Trainable",
     "Transform",
+    "UnitWarning",
     "BackwardEuler",
     "BranchGeometry",
     "Cell",

@@ -197,7 +197,7 @@ def _resolve_mechanisms(cell: Cell) -> dict[type[Channel], tuple[np.ndarray, dic
         values = {p: np.zeros(n) for p in ctype.parameters}
         for ins in inserts:
             mask[ins.indices] = True
-            for p, val in ins.channel.values.items():
+            for p, val in ins.parameter_values().items():  # uniform or per compartment
                 values[p][ins.indices] = val
         out[ctype] = (mask, values)
     return out

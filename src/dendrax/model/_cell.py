@@ -428,8 +428,7 @@ class Cell:
         """
         if not isinstance(stimulus, (IClamp, Waveform, CurrentInput, SEClamp)):
             raise TypeError(
-                "stimulate() takes an IClamp, Waveform, CurrentInput or SEClamp, got "
-                f"{stimulus!r}."
+                f"stimulate() takes an IClamp, Waveform, CurrentInput or SEClamp, got {stimulus!r}."
             )
         _check_stimulus_units(stimulus)
         if key is not None and not isinstance(stimulus, SEClamp):
@@ -441,9 +440,7 @@ class Cell:
             if key is None:
                 n = sum(isinstance(p.stimulus, SEClamp) for p in self.placements)
                 key = f"SEClamp_{n}"
-            if any(p.key == key for p in self.placements) or any(
-                p.key == key for p in self.points
-            ):
+            if any(p.key == key for p in self.placements) or any(p.key == key for p in self.points):
                 raise ValueError(f"stimulate(key={key!r}): this key is already used.")
         self.placements.append(Placement(stimulus, self.compartment(at), key))
         return self

@@ -16,6 +16,7 @@ from ...solve._system import System, Topology
 from ...solve._tree import AbstractTreeSolver, HinesSequential, make_schedule
 from .._cell import Cell
 from .._network import Network
+from .._units import check_run_options
 from ._arrays import ints
 from ._ions import build_ions, update_order
 from ._layout import build_layout
@@ -148,6 +149,7 @@ def _options(dt_ms, t_stop_ms, method, v_init_mV, celsius, tree_solver, dtype) -
     n_steps = n_steps_for(dt_ms, t_stop_ms)
     v_init_mV = _check_number("v_init_mV", v_init_mV)
     celsius = _check_number("celsius", celsius)
+    check_run_options(dt_ms=dt_ms, celsius=celsius, v_init_mV=v_init_mV)  # UnitWarning
     return Options(float(dt_ms), n_steps, method, v_init_mV, celsius, tree_solver, dtype)
 
 

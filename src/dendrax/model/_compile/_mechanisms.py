@@ -101,7 +101,7 @@ def mechanism_groups(
         for c, ins in inserts:
             idx = ins.indices + offsets[c]
             mask[idx] = True
-            for p, val in ins.channel.values.items():
+            for p, val in ins.parameter_values().items():  # uniform or per compartment
                 values[p][idx] = val
         comps = np.flatnonzero(mask)
         pos = np.full(n_comp, -1, dtype=np.int64)
