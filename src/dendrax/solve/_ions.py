@@ -40,10 +40,12 @@ def site_params(
     params = group.params
     if reads:
         values = system.ion_values if env is None else env
+        # an ion total i<ion> exists only once the currents are summed (update, not current)
+        present = [name for name in reads if name in values]
         if group.covers_all:
-            params = {**params, **{name: values[name] for name in reads}}
+            params = {**params, **{name: values[name] for name in present}}
         else:
-            params = {**params, **{name: values[name][group.compartments] for name in reads}}
+            params = {**params, **{name: values[name][group.compartments] for name in present}}
     if v is not None and group.pre_compartments is not None:
         params = {**params, "v_pre": v[group.pre_compartments]}
     return params
@@ -56,7 +58,8 @@ def params_at(
     comps = group.compartments[positions]
     params = {k: p[positions] for k, p in group.params.items()}
     for name in group.mechanism_type.ion_reads:
-        params[name] = env[name][comps]
+        if name in env:
+            params[name] = env[name][comps]
     if group.pre_compartments is not None:
         params["v_pre"] = v[group.pre_compartments[positions]]
     return params

@@ -1,21 +1,62 @@
-"""Sampling the recorded variables: one gather for every voltage and one per (mechanism
-group, state) pair, however many recordings there are."""
+"""Sampling the recorded variables: one gather per source (voltages, a group's state, an ion
+variable, a group's currents), however many recordings there are.
+
+Which instant a sample holds follows NEURON (``FORMAT_V2.md`` section 5): voltages, states and
+concentrations after the step; currents, ``assigned`` values and reversal potentials as they
+were used in the step, i.e. at its start; a clamp's current with the new voltage."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
-from ._ions import site_params
+from ..mechanisms._base import NONSPECIFIC
+from ._cable import membrane_area
+from ._ions import ion_environment, params_at, site_params
 from ._state import State
 from ._system import System
 
 Array = jax.Array
 
 
-def sample(system: System, state: State) -> Array:
-    """``(n_rec,)`` values of every recording, in the System's internal (grouped) order."""
+def _breakpoint_values(system: System, start: State, env: dict) -> Array:
+    """The ``(n_current,)`` current and assigned recordings, from the state ``start``."""
     rec = system.records
+    columns = []
+    for (gi, name, to_density), pos in zip(rec.current_sources, rec.current_positions):
+        group = system.mechanisms[gi]
+        mtype, mech = group.mechanism_type, group.mechanism
+        comps = group.compartments[pos]
+        v = start.v[comps]
+        states = {k: x[pos] for k, x in start.states[gi].items()}
+        params = params_at(system, group, pos, start.v, env)
+        if name in mtype.assigned:
+            value = mech.assigned_values(v, states, params, system.celsius)[name]
+        else:
+            parts = mech.species_currents(v, states, params, system.celsius)
+            named = {
+                (mtype.nonspecific_current if sp == NONSPECIFIC else "i" + sp): x
+                for sp, x in parts.items()
+            }
+            value = named[name]
+        value = jnp.broadcast_to(value, pos.shape)
+        if to_density:  # a point current (nA) into the compartment's density (mA/cm²)
+            value = value / (0.01 * membrane_area(system)[comps])
+        columns.append(value)
+    total = jnp.zeros(rec.n_current, start.v.dtype)
+    return total.at[rec.current_target].add(jnp.concatenate(columns))
+
+
+def sample(
+    system: System, state: State, start: State | None = None, drive=None
+) -> Array:
+    """``(n_rec,)`` values of every recording, in the System's internal (grouped) order.
+
+    ``state``: after the step; ``start``: at its start (default ``state``: the initial
+    sample); ``drive``: the step's :class:`~dendrax.solve._step.Drive` (voltage clamps).
+    """
+    rec = system.records
+    start = state if start is None else start
     parts = [state.v[rec.v_nodes]]
     for (gi, name), pos in zip(rec.state_sources, rec.state_positions):
         states = state.states[gi]
@@ -23,6 +64,18 @@ def sample(system: System, state: State) -> Array:
             group = system.mechanisms[gi]
             states = group.mechanism.observe(states, site_params(system, group))
         parts.append(states[name][pos])
+    if rec.conc_names:
+        values = {**system.ion_values, **state.conc}
+        parts += [values[n][nodes] for n, nodes in zip(rec.conc_names, rec.conc_nodes)]
+    if rec.needs_start_of_step:
+        env = ion_environment(system, start.conc)
+        parts += [env[n][nodes] for n, nodes in zip(rec.erev_names, rec.erev_nodes)]
+        if rec.current_sources:
+            parts.append(_breakpoint_values(system, start, env))
+    if rec.clamp_index is not None and rec.clamp_index.size and system.clamps is not None:
+        clamps, idx = system.clamps, rec.clamp_index
+        vc, on = drive.clamp_vc_mV[idx], drive.clamp_on[idx]
+        parts.append(on * (vc - state.v[clamps.node[idx]]) / clamps.rs_MOhm[idx])
     return jnp.concatenate(parts) if len(parts) > 1 else parts[0]
 
 

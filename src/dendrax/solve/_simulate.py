@@ -177,11 +177,12 @@ def _run(
     if events is not None:
         lag = tuple(lags(events, ib.delay_ms[: ib.n_ring], system.dt_ms) for ib in events.inboxes)
 
-    def observe(new: State):
+    def observe(old: State, new: State, d):
+        values = sample(system, new, old, d)
         if new.events is None or events is None:
-            return sample(system, new)
+            return values
         row = new.events.history[(new.step - 1) % events.ring_size]
-        return sample(system, new), row
+        return values, row
 
     n = system.n_steps
     state_size = sum(int(x.size) for x in jax.tree_util.tree_leaves(state))
@@ -191,7 +192,7 @@ def _run(
 
         def body(state, d):
             new = step(system, cable, state, d, lag)
-            return new, observe(new)
+            return new, observe(state, new, d)
 
         final, samples = _nested_scan(body, state, drive, sizes)
     else:  # pad with steps that leave the state unchanged
@@ -204,7 +205,7 @@ def _run(
             d, ok = x
             new = step(system, cable, state, d, lag)
             new = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, state)
-            return new, observe(new)
+            return new, observe(state, new, d)
 
         final, samples = _nested_scan(body, state, (drive, valid), sizes)
         samples = jax.tree_util.tree_map(lambda a: a[:n], samples)
@@ -212,7 +213,8 @@ def _run(
     if events is not None:
         samples, spikes = samples
         spike_cells = events.detectors.cell
-    data = in_key_order(system, jnp.concatenate([sample(system, state)[None], samples]))
+    first = sample(system, state, state, jax.tree_util.tree_map(lambda a: a[0], drive))
+    data = in_key_order(system, jnp.concatenate([first[None], samples]))
     t = jnp.arange(n + 1, dtype=system.dt_ms.dtype) * system.dt_ms
     return Result(
         t=t,

@@ -135,8 +135,15 @@ class Stimuli(eqx.Module):
 
 
 class RecordSpec(eqx.Module):
-    """What to record, vectorised: all voltages in one gather, and per (mechanism group, state)
-    one gather, whatever the number of recordings."""
+    """What to record, vectorised: all voltages in one gather, and one gather per source,
+    whatever the number of recordings.
+
+    Sources, in the order of the samples' columns: voltages; mechanism states (after the
+    step); concentrations (after the step); reversal potentials (at the start of the step);
+    BREAKPOINT quantities of a mechanism group (currents ``ina``/``ihcn``/..., ``assigned``
+    values; at the start of the step, FORMAT_V2 section 5), several of which may add into
+    one recording (an ion's total current); voltage-clamp currents.
+    """
 
     keys: tuple[str, ...] = eqx.field(static=True)
     state_sources: tuple[tuple[int, str], ...] = eqx.field(static=True)  # (group, state)
@@ -144,6 +151,20 @@ class RecordSpec(eqx.Module):
     state_positions: tuple[Array, ...]  # per state source: site positions in the group
     order: Array  # (n_rec,) column of every key in the concatenated samples
     is_voltage: Array  # (n_rec,) bool
+    conc_names: tuple[str, ...] = eqx.field(static=True, default=())
+    conc_nodes: tuple[Array, ...] = ()
+    erev_names: tuple[str, ...] = eqx.field(static=True, default=())
+    erev_nodes: tuple[Array, ...] = ()
+    # (group, name, to_density): to_density converts a point current (nA) to mA/cm²
+    current_sources: tuple[tuple[int, str, bool], ...] = eqx.field(static=True, default=())
+    current_positions: tuple[Array, ...] = ()
+    current_target: Array | None = None  # (n_contrib,) column among the current recordings
+    n_current: int = eqx.field(static=True, default=0)
+    clamp_index: Array | None = None  # (n_clamp_rec,) into System.clamps
+
+    @property
+    def needs_start_of_step(self) -> bool:
+        return bool(self.erev_names or self.current_sources)
 
 
 class Detectors(eqx.Module):

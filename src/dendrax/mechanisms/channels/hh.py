@@ -60,6 +60,7 @@ class HH(Channel):
         "ek": (-77.0, "mV"),
     }
     states = ("m", "h", "n")
+    nonspecific_current = "il"
 
     def gates(self, v, params, celsius):
         q10 = hh_q10(celsius)

@@ -22,7 +22,7 @@ from ._ions import build_ions, update_order
 from ._layout import build_layout
 from ._mechanisms import PointBatch, mechanism_groups
 from ._records import build_records, cell_recordings
-from ._stimuli import build_clamps, build_stimuli
+from ._stimuli import build_clamps, build_stimuli, clamp_placements
 from ._topology import build_forest, build_topology
 
 __all__ = ["build_topology", "compile", "n_steps_for"]
@@ -194,9 +194,14 @@ def lower(
         if recordings is None
         else recordings(groups, point_position, batch_position)
     )
-    records = build_records(recs, offsets, groups, density_position, point_position)
     ion_values_, pools = build_ions(groups, cells, offsets, ion_values, n_comp, dtype)
     clamps = build_clamps(cells, offsets, dt_ms, n_steps, dtype, stimuli)
+    clamp_keys = {
+        (comp, p.key): k for k, (p, comp) in enumerate(clamp_placements(cells, offsets, stimuli))
+    }
+    records = build_records(
+        recs, offsets, groups, density_position, point_position, ion_values_, pools, clamp_keys
+    )
 
     def arr(x):
         return jnp.asarray(np.asarray(x, dtype=np.float64), dtype=dtype)

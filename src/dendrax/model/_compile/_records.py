@@ -2,53 +2,153 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...solve._system import MechanismGroup, RecordSpec
+from ...mechanisms._base import NONSPECIFIC, Mechanism
+from ...mechanisms._ions import SPECIES, parse_ion_variable
+from ...solve._system import IonPools, MechanismGroup, RecordSpec
 from .._cell import Cell, Recording
 from ._arrays import ints
 
 
-def _state_source(
-    rec: Recording, c: int, comp: int, groups, density_position, point_position
-) -> tuple[int, int]:
-    """(group, site) of a recorded mechanism state."""
-    if rec.mechanism is not None and (c, rec.mechanism) in point_position:
-        gi, site = point_position[(c, rec.mechanism)]
-        mtype = groups[gi].mechanism_type
-        if rec.variable not in mtype.states + mtype.derived:
+@functools.cache
+def breakpoint_names(mtype: type[Mechanism]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(currents, assigned)``: NEURON's names of a mechanism's currents (``i<ion>`` per
+    species it writes, ``nonspecific_current`` for the rest) and its ``assigned`` values."""
+    one = jax.ShapeDtypeStruct((1,), jnp.float64)
+    params = {k: one for k in (*mtype.parameters, *mtype.ion_reads)}
+    if getattr(mtype, "presynaptic", False):
+        params["v_pre"] = one
+    states = {k: one for k in mtype.states}
+    mech = mtype()
+    shapes = jax.eval_shape(
+        lambda v, st, p: mech.species_currents(v, st, p, jnp.float64(6.3)), one, states, params
+    )
+    currents = tuple(
+        mtype.nonspecific_current if species == NONSPECIFIC else "i" + species
+        for species in shapes
+    )
+    return currents, tuple(mtype.assigned)
+
+
+def _species_of(mtype: type[Mechanism], name: str) -> str | None:
+    currents, _ = breakpoint_names(mtype)
+    return name if name in currents else None
+
+
+def _names_at(groups, density_position, point_position, c: int, comp: int) -> list[str]:
+    """What can be recorded at a compartment, for error messages."""
+    out = ["v"]
+    for name, (gi, pos) in density_position.items():
+        if pos[comp] >= 0:
+            mtype = groups[gi].mechanism_type
+            currents, assigned = breakpoint_names(mtype)
+            out += [f"{name}.{x}" for x in (*mtype.states, *mtype.derived, *currents, *assigned)]
+    for (cc, key), (gi, site) in point_position.items():
+        if cc == c and int(groups[gi].compartments[site]) == comp:
+            mtype = groups[gi].mechanism_type
+            currents, assigned = breakpoint_names(mtype)
+            out += [f"{key}.{x}" for x in (*mtype.states, *mtype.derived, *currents, *assigned)]
+    return out
+
+
+def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
+    """``(kind, source, position)`` of one recording; kind is "v", "state", "conc", "erev",
+    "current" (source: a list of (group, name, to_density, position)) or "clamp"."""
+    groups, density_position, point_position, ion_names, clamp_keys = ctx
+    variable, mechanism = rec.variable, rec.mechanism
+    if mechanism is None and "." in variable:
+        mechanism, variable = variable.split(".", 1)
+    if variable == "v" and mechanism is None:
+        return "v", None, comp
+    if mechanism is not None and (comp, mechanism) in clamp_keys:
+        if variable not in ("i", "i_seclamp"):
             raise ValueError(
-                f"record {rec.key!r}: point mechanism {rec.mechanism!r} "
-                f"({mtype.__name__}) has no state {rec.variable!r}; it records "
-                f"{list(mtype.states + mtype.derived)}."
+                f"record {rec.key!r}: a voltage clamp ({mechanism!r}) records its current "
+                "'i' (nA, into the cell)."
             )
-        return gi, site
+        return "clamp", None, clamp_keys[(comp, mechanism)]
+
+    def own(gi: int, site: int, name: str):
+        mtype = groups[gi].mechanism_type
+        currents, assigned = breakpoint_names(mtype)
+        if variable in mtype.states + mtype.derived:
+            return "state", (gi, variable), site
+        if variable in currents + assigned:
+            return "current", [(gi, variable, False, site)], None
+        raise ValueError(
+            f"record {rec.key!r}: {name!r} ({mtype.__name__}) has no state {variable!r}; it records "
+            f"{list(mtype.states + mtype.derived + currents + assigned)}."
+        )
+
+    if mechanism is not None:
+        if (c, mechanism) in point_position:
+            gi, site = point_position[(c, mechanism)]
+            return own(gi, site, mechanism)
+        if mechanism not in density_position:
+            raise ValueError(
+                f"record {rec.key!r}: mechanism {mechanism!r} is not inserted anywhere; "
+                f"inserted mechanisms are {sorted(density_position)} (point mechanisms and "
+                "voltage clamps are named by their key)."
+            )
+        gi, pos = density_position[mechanism]
+        if pos[comp] < 0:
+            raise ValueError(
+                f"record {rec.key!r}: variable {variable!r} at compartment {comp} matches none "
+                f"of the mechanisms there ({mechanism!r} is not inserted there); there you can "
+                "record "
+                f" {_names_at(groups, density_position, point_position, c, comp)}."
+            )
+        return own(gi, int(pos[comp]), mechanism)
+    try:
+        ion, kind = parse_ion_variable(variable, {**SPECIES, **dict.fromkeys(ion_names)})
+    except ValueError:
+        kind = None
+    if kind in ("conc_in", "conc_out", "erev") and variable in ion_names:
+        return ("erev" if kind == "erev" else "conc"), variable, comp
+    if kind == "current":
+        parts = []
+        for name, (gi, pos) in density_position.items():
+            if pos[comp] >= 0 and variable in breakpoint_names(groups[gi].mechanism_type)[0]:
+                parts.append((gi, variable, False, int(pos[comp])))
+        for (cc, _), (gi, site) in sorted(point_position.items(), key=lambda kv: kv[1]):
+            group = groups[gi]
+            if (
+                cc == c
+                and int(group.compartments[site]) == comp
+                and variable in breakpoint_names(group.mechanism_type)[0]
+            ):
+                parts.append((gi, variable, True, site))
+        if parts:
+            return "current", parts, None
     candidates = [
-        name
+        (gi, int(pos[comp]), name)
         for name, (gi, pos) in density_position.items()
         if pos[comp] >= 0
-        and rec.variable in groups[gi].mechanism_type.states + groups[gi].mechanism_type.derived
-    ]
-    if rec.mechanism is not None:
-        if rec.mechanism not in density_position:
-            raise ValueError(
-                f"record {rec.key!r}: mechanism {rec.mechanism!r} is not inserted anywhere; "
-                f"inserted mechanisms are {sorted(density_position)} (point mechanisms are "
-                "named by their key from cell.place)."
-            )
-        candidates = [m for m in candidates if m == rec.mechanism]
-    if len(candidates) != 1:
-        where = "none" if not candidates else f"several ({candidates})"
-        raise ValueError(
-            f"record {rec.key!r}: variable {rec.variable!r} at compartment {rec.compartment} "
-            f"matches {where} of the mechanisms there. Record 'v' or a state of a mechanism "
-            "inserted at that location, and pass mechanism=... if the name is ambiguous."
+        and variable
+        in (
+            groups[gi].mechanism_type.states
+            + groups[gi].mechanism_type.derived
+            + sum(breakpoint_names(groups[gi].mechanism_type), ())
         )
-    gi, pos = density_position[candidates[0]]
-    return gi, int(pos[comp])
+    ]
+    if len(candidates) != 1:
+        where = "none" if not candidates else f"several ({[n for *_, n in candidates]})"
+        raise ValueError(
+            f"record {rec.key!r}: variable {variable!r} at compartment {comp} matches {where} "
+            "of the mechanisms there; pass mechanism=... (or 'SUFFIX.name') if it is "
+            f"ambiguous. There you can record "
+            f"{_names_at(groups, density_position, point_position, c, comp)}"
+            + (f" and the ion variables {sorted(ion_names)}" if ion_names else "")
+            + "."
+        )
+    gi, site, name = candidates[0]
+    return own(gi, site, name)
 
 
 def cell_recordings(cells: Sequence[Cell]) -> list[tuple[int, Recording]]:
@@ -62,12 +162,24 @@ def build_records(
     groups: list[MechanismGroup],
     density_position: dict,
     point_position: dict,
+    ion_values: dict | None = None,
+    pools: IonPools | None = None,
+    clamp_keys: dict | None = None,
 ) -> RecordSpec:
+    """``clamp_keys``: ``{(global compartment, key): clamp index}`` of the voltage clamps."""
+    ion_names = set(ion_values or {}) | set(pools.written if pools is not None else ())
+    ctx = (groups, density_position, point_position, ion_names, clamp_keys or {})
     keys: list[str] = []
     seen: set[str] = set()
     v_nodes: list[int] = []
     v_keys: list[int] = []
     by_source: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
+    by_conc: dict[str, tuple[list[int], list[int]]] = {}
+    by_erev: dict[str, tuple[list[int], list[int]]] = {}
+    current_keys: list[int] = []
+    contributions: dict[tuple[int, str, bool], tuple[list[int], list[int]]] = {}
+    clamp_index: list[int] = []
+    clamp_keys_: list[int] = []
     for c, rec in recordings:
         if rec.key in seen:
             raise ValueError(
@@ -78,16 +190,39 @@ def build_records(
         k = len(keys)
         keys.append(rec.key)
         comp = rec.compartment + int(offsets[c])
-        if rec.variable == "v":
+        kind, source, position = _resolve(rec, c, comp, ctx)
+        if kind == "v":
             v_nodes.append(comp)
             v_keys.append(k)
-            continue
-        gi, site = _state_source(rec, c, comp, groups, density_position, point_position)
-        sites, ks = by_source.setdefault((gi, rec.variable), ([], []))
-        sites.append(site)
-        ks.append(k)
+        elif kind == "state":
+            sites, ks = by_source.setdefault(source, ([], []))
+            sites.append(position)
+            ks.append(k)
+        elif kind in ("conc", "erev"):
+            table = by_conc if kind == "conc" else by_erev
+            nodes, ks = table.setdefault(source, ([], []))
+            nodes.append(position)
+            ks.append(k)
+        elif kind == "current":
+            column = len(current_keys)
+            current_keys.append(k)
+            for gi, name, to_density, site in source:
+                sites, cols = contributions.setdefault((gi, name, to_density), ([], []))
+                sites.append(site)
+                cols.append(column)
+        else:
+            clamp_index.append(position)
+            clamp_keys_.append(k)
     sources = sorted(by_source)
-    grouped_keys = v_keys + [k for s in sources for k in by_source[s][1]]
+    concs, erevs, currents = sorted(by_conc), sorted(by_erev), sorted(contributions)
+    grouped_keys = (
+        v_keys
+        + [k for s in sources for k in by_source[s][1]]
+        + [k for s in concs for k in by_conc[s][1]]
+        + [k for s in erevs for k in by_erev[s][1]]
+        + current_keys
+        + clamp_keys_
+    )
     order = np.empty(len(keys), dtype=np.int64)
     order[np.asarray(grouped_keys, dtype=np.int64)] = np.arange(len(keys))
     is_voltage = np.zeros(len(keys), dtype=bool)
@@ -100,4 +235,13 @@ def build_records(
         state_positions=tuple(ints(by_source[s][0]) for s in sources),
         order=ints(order),
         is_voltage=jnp.asarray(is_voltage),
+        conc_names=tuple(concs),
+        conc_nodes=tuple(ints(by_conc[s][0]) for s in concs),
+        erev_names=tuple(erevs),
+        erev_nodes=tuple(ints(by_erev[s][0]) for s in erevs),
+        current_sources=tuple(currents),
+        current_positions=tuple(ints(contributions[s][0]) for s in currents),
+        current_target=ints([col for s in currents for col in contributions[s][1]]),
+        n_current=len(current_keys),
+        clamp_index=ints(clamp_index),
     )
