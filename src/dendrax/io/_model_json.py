@@ -17,22 +17,23 @@ import numpy as np
 
 from ..mechanisms import DEFAULT_REGISTRY, MechanismRegistry
 from ..model._cell import Cell
-from ..model._stimuli import IClamp, Waveform
+from ..model._stimuli import IClamp, SEClamp, Waveform
 from ..morphology._geometry import BranchGeometry, Geometry
 from ..morphology._selection import Location
 from ..solve._methods import BackwardEuler, CrankNicolson
 from ._checks import check_number, check_unknown
+from ._model_v2 import globals_from_dict, insert_mechanism, seclamp_from_dict, set_ions
 
-FORMATS = ("neuroref-case/1",)
+FORMATS = ("neuroref-case/1", "neuroref-case/2")
 METHODS = {"backward_euler": BackwardEuler, "crank_nicolson": CrankNicolson}
 _TOP_REQUIRED = ("celsius", "v_init_mV", "dt_ms", "tstop_ms", "method", "branches")
 _TOP_OPTIONAL = (
     "format", "name", "description", "stimuli", "recordings", "n_branches",
-    "n_compartments", "units", "source",
+    "n_compartments", "units", "source", "globals", "mechanisms_used",
 )  # fmt: skip
 _BRANCH_FIELDS = (
     "name", "parent", "parent_x", "length_um", "ncomp", "diam_um", "Ra_ohm_cm",
-    "cm_uF_cm2", "mechanisms", "swc_type",
+    "cm_uF_cm2", "mechanisms", "swc_type", "ions",
 )  # fmt: skip
 
 
@@ -111,31 +112,22 @@ def _branch(k: int, b: Any, n_prev: int) -> tuple[BranchGeometry, dict]:
         "Ra": _number(f"{where}.Ra_ohm_cm", b["Ra_ohm_cm"], positive=True),
         "cm": _number(f"{where}.cm_uF_cm2", b["cm_uF_cm2"], nonneg=True),
         "mechanisms": b.get("mechanisms", {}),
+        "ions": b.get("ions"),
     }
     return geom, props
 
 
-def _channel(where: str, name: str, values: Any, registry: MechanismRegistry):
-    if name not in registry:
-        raise ModelFileError(
-            f"{where}: unknown mechanism {name!r}; known mechanisms are {sorted(registry)}. "
-            "Pass registry=dendrax.mechanisms.DEFAULT_REGISTRY.with_mechanisms(MyChannel) for "
-            "your own."
-        )
-    ctype = registry[name]
-    if not isinstance(values, Mapping):
-        raise ModelFileError(f"{where}.{name} must be an object of parameter values.")
-    _unknown(f"{where}.{name}", values, ctype.parameters)
-    checked = {p: _number(f"{where}.{name}.{p}", v) for p, v in values.items()}
-    return ctype(**checked)
-
-
 def cell_from_branches(
-    branches: Any, registry: MechanismRegistry = DEFAULT_REGISTRY, where: str = "branches"
+    branches: Any,
+    registry: MechanismRegistry = DEFAULT_REGISTRY,
+    where: str = "branches",
+    global_values: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Cell:
-    """A :class:`Cell` from a model file's branch list (geometry, cable, mechanisms)."""
+    """A :class:`Cell` from a model file's branch list (geometry, cable, mechanisms with
+    one value or one per compartment, ions); ``global_values``: the file's ``globals``."""
     if not isinstance(branches, list) or not branches:
         raise ModelFileError(f"{where} must be a non-empty list.")
+    global_values = global_values or {}
     geoms, props = [], []
     for k, b in enumerate(branches):
         g, p = _branch(k, b, k)
@@ -148,7 +140,18 @@ def cell_from_branches(
         if not isinstance(p["mechanisms"], Mapping):
             raise ModelFileError(f"{where}[{k}].mechanisms must be an object.")
         for mname, values in p["mechanisms"].items():
-            cell.insert(_channel(f"{where}[{k}].mechanisms", mname, values, registry), where=sel)
+            insert_mechanism(
+                cell,
+                f"{where}[{k}].mechanisms",
+                k,
+                mname,
+                values,
+                registry,
+                global_values.get(mname, {}),
+                ModelFileError,
+            )
+        if p["ions"] is not None:
+            set_ions(cell, f"{where}[{k}].ions", k, p["ions"], ModelFileError)
     return cell
 
 
@@ -172,16 +175,24 @@ def model_from_dict(
             raise ModelFileError(f"The model lacks the required field {f!r}.")
     options = run_options(data)
     branches = data["branches"]
-    cell = cell_from_branches(branches, registry)
+    v2 = fmt == "neuroref-case/2"
+    for f in ("globals", "mechanisms_used"):
+        if f in data and not v2:
+            raise ModelFileError(f"{f} is a field of format 'neuroref-case/2'; set format.")
+    global_values = globals_from_dict(data.get("globals"), registry, ModelFileError)
+    cell = cell_from_branches(branches, registry, global_values=global_values)
     nb = len(branches)
     for s_i, s in enumerate(data.get("stimuli", [])):
         stim, loc = stimulus_from_dict(f"stimuli[{s_i}]", s, cell)
-        cell.stimulate(stim, at=loc)
+        if isinstance(stim, SEClamp):
+            cell.stimulate(stim, at=loc, key=f"stim{s_i}")
+        else:
+            cell.stimulate(stim, at=loc)
     for r_i, r in enumerate(data.get("recordings", [])):
         where = f"recordings[{r_i}]"
         if not isinstance(r, Mapping):
             raise ModelFileError(f"{where} must be an object.")
-        _unknown(where, r, ("key", "var", "branch", "x", "comp", "mechanism"))
+        _unknown(where, r, ("key", "var", "branch", "x", "comp", "mechanism", "unit", "stim"))
         key = r.get("key")
         if not isinstance(key, str) or not key or key == "t" or key.startswith("spikes__"):
             raise ModelFileError(f"{where}.key={key!r} must be a non-empty name other than 't'.")
@@ -193,7 +204,19 @@ def model_from_dict(
         if not isinstance(var, str):
             raise ModelFileError(f"{where}.var must be 'v' or a mechanism state name.")
         mech = r.get("mechanism")
-        if mech is None and var != "v":
+        if var == "i_seclamp":
+            stim_index = r.get("stim")
+            stims = data.get("stimuli", [])
+            if (
+                not isinstance(stim_index, int)
+                or not 0 <= stim_index < len(stims)
+                or stims[stim_index].get("type") != "seclamp"
+            ):
+                raise ModelFileError(
+                    f"{where}: var 'i_seclamp' needs 'stim', the index of a seclamp in stimuli."
+                )
+            var, mech = "i", f"stim{stim_index}"
+        elif mech is None and var != "v" and "." not in var and registry.owners_of_state(var):
             mech = _state_owner(where, var, registry)
         try:
             cell.record(var, at=loc, key=key, mechanism=mech)
@@ -228,7 +251,7 @@ def run_options(data: Mapping) -> dict:
 
 def stimulus_from_dict(
     where: str, s: Any, cell: Cell, extra: tuple[str, ...] = ()
-) -> tuple[IClamp | Waveform, Location]:
+) -> tuple[IClamp | Waveform | SEClamp, Location]:
     """A stimulus entry (``iclamp`` or ``waveform``) and its location in ``cell``; ``extra``
     names further allowed fields (a network's ``cell``)."""
     if not isinstance(s, Mapping):
@@ -237,7 +260,7 @@ def stimulus_from_dict(
     loc = Location(
         _index(f"{where}.branch", s.get("branch"), nb, "branch"), _x(f"{where}.x", s.get("x"))
     )
-    stim: IClamp | Waveform
+    stim: IClamp | Waveform | SEClamp
     kind = s.get("type")
     if kind == "iclamp":
         _unknown(where, s, ("type", "branch", "x", "comp", "delay_ms", "dur_ms", "amp_nA") + extra)
@@ -246,6 +269,8 @@ def stimulus_from_dict(
             _number(f"{where}.dur_ms", s.get("dur_ms"), nonneg=True),
             _number(f"{where}.amp_nA", s.get("amp_nA")),
         )
+    elif kind == "seclamp":
+        stim = seclamp_from_dict(where, s, ModelFileError)
     elif kind == "waveform":
         _unknown(where, s, ("type", "branch", "x", "comp", "t_ms", "i_nA", "interpolation") + extra)
         if s.get("interpolation", "linear") != "linear":
@@ -257,7 +282,7 @@ def stimulus_from_dict(
         i = [_number(f"{where}.i_nA[{j}]", v) for j, v in enumerate(i)]
         stim = Waveform(np.asarray(t), np.asarray(i))
     else:
-        raise ModelFileError(f"{where}.type={kind!r}: use 'iclamp' or 'waveform'.")
+        raise ModelFileError(f"{where}.type={kind!r}: use 'iclamp', 'waveform' or 'seclamp'.")
     _check_comp(where, s, cell, loc)
     return stim, loc
 

@@ -47,9 +47,7 @@ def _breakpoint_values(system: System, start: State, env: dict) -> Array:
     return total.at[rec.current_target].add(jnp.concatenate(columns))
 
 
-def sample(
-    system: System, state: State, start: State | None = None, drive=None
-) -> Array:
+def sample(system: System, state: State, start: State | None = None, drive=None) -> Array:
     """``(n_rec,)`` values of every recording, in the System's internal (grouped) order.
 
     ``state``: after the step; ``start``: at its start (default ``state``: the initial

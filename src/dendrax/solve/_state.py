@@ -57,7 +57,8 @@ def initial_state(system: System) -> State:
         group = system.mechanisms[gi]
         vg = jnp.full(group.compartments.shape, system.v_init_mV, dtype=dtype)
         params = site_params(system, group, v, env)
-        s = write_concentrations(group, group.mechanism.init_states(vg, params, system.celsius), env)
+        s = group.mechanism.init_states(vg, params, system.celsius)
+        s = write_concentrations(group, s, env)
         states[gi] = {
             k: jnp.broadcast_to(jnp.asarray(s[k], dtype), vg.shape)
             for k in group.mechanism_type.states
@@ -70,6 +71,4 @@ def initial_state(system: System) -> State:
             armed=jnp.ones(n_det, bool),
             history=jnp.zeros((system.events.ring_size, n_det), dtype),
         )
-    return State(
-        v=v, states=tuple(states), conc=conc, events=events, step=jnp.zeros((), jnp.int32)
-    )
+    return State(v=v, states=tuple(states), conc=conc, events=events, step=jnp.zeros((), jnp.int32))

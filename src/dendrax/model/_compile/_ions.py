@@ -155,7 +155,8 @@ def build_ions(
                 table["ci"][idx] = s.ci0_mM
             if s.co0_mM is not None:
                 table["co"][idx] = s.co0_mM
-            mode[idx] = {"auto": mode[idx], "fixed": 1, "nernst": 2}[s.mode]
+            if s.mode != "auto":
+                mode[idx] = 1 if s.mode == "fixed" else 2
         zero = np.zeros(n_comp, bool)
         writes = u.get("write_c", zero)
         reads_c = u.get("read_c", zero)

@@ -30,8 +30,7 @@ def breakpoint_names(mtype: type[Mechanism]) -> tuple[tuple[str, ...], tuple[str
         lambda v, st, p: mech.species_currents(v, st, p, jnp.float64(6.3)), one, states, params
     )
     currents = tuple(
-        mtype.nonspecific_current if species == NONSPECIFIC else "i" + species
-        for species in shapes
+        mtype.nonspecific_current if species == NONSPECIFIC else "i" + species for species in shapes
     )
     return currents, tuple(mtype.assigned)
 
@@ -82,8 +81,8 @@ def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
         if variable in currents + assigned:
             return "current", [(gi, variable, False, site)], None
         raise ValueError(
-            f"record {rec.key!r}: {name!r} ({mtype.__name__}) has no state {variable!r}; it records "
-            f"{list(mtype.states + mtype.derived + currents + assigned)}."
+            f"record {rec.key!r}: {name!r} ({mtype.__name__}) has no state {variable!r}; it "
+            f"records {list(mtype.states + mtype.derived + currents + assigned)}."
         )
 
     if mechanism is not None:
@@ -113,7 +112,7 @@ def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
         return ("erev" if kind == "erev" else "conc"), variable, comp
     if kind == "current":
         parts = []
-        for name, (gi, pos) in density_position.items():
+        for gi, pos in density_position.values():
             if pos[comp] >= 0 and variable in breakpoint_names(groups[gi].mechanism_type)[0]:
                 parts.append((gi, variable, False, int(pos[comp])))
         for (cc, _), (gi, site) in sorted(point_position.items(), key=lambda kv: kv[1]):

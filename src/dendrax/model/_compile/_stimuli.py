@@ -7,9 +7,8 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 import numpy as np
 
-from ...solve._system import MechanismGroup, Stimuli
+from ...solve._system import Clamps, MechanismGroup, Stimuli
 from .._cell import Cell
-from ...solve._system import Clamps
 from .._stimuli import CurrentInput, SEClamp, step_midpoints
 from ._arrays import ints
 

@@ -1,0 +1,143 @@
+"""What version 2 of dendrax's model format (``"format": "neuroref-case/2"``) adds to
+version 1: mechanisms by NEURON SUFFIX with per-compartment values, mechanism GLOBALs, ions
+per branch (fixed or Nernst), the voltage clamp ``seclamp``, and recordings of currents,
+concentrations, reversal potentials, any mechanism quantity (``"SUFFIX.name"``) and the clamp
+current (``"i_seclamp"``). Documented in docs/model_format.md; the reference is
+``FORMAT_V2.md`` of the NEURON ground-truth cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..mechanisms import MechanismRegistry
+from ..mechanisms._ions import SPECIES
+from ..model._cell import Cell
+from ..model._stimuli import SEClamp
+from ._checks import check_number, check_unknown
+
+ION_MODES = ("fixed", "nernst")
+
+
+def globals_from_dict(data: Any, registry: MechanismRegistry, error) -> dict[str, dict]:
+    """``{SUFFIX: {name: value}}`` of the file's ``globals``, checked against the mechanisms."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise error("globals must be an object {SUFFIX: {name: value}}.")
+    out: dict[str, dict] = {}
+    for mech, values in data.items():
+        if mech not in registry:
+            raise error(
+                f"globals.{mech}: unknown mechanism; known mechanisms are {sorted(registry)}."
+            )
+        if not isinstance(values, Mapping):
+            raise error(f"globals.{mech} must be an object of parameter values.")
+        mtype = registry[mech]
+        allowed = mtype.global_parameters or tuple(mtype.parameters)
+        check_unknown(f"globals.{mech}", values, allowed, error=error)
+        out[mech] = {
+            k: check_number(f"globals.{mech}.{k}", v, error=error) for k, v in values.items()
+        }
+    return out
+
+
+def insert_mechanism(
+    cell: Cell,
+    where: str,
+    branch: int,
+    name: str,
+    values: Any,
+    registry: MechanismRegistry,
+    global_values: Mapping[str, float],
+    error,
+) -> None:
+    """Insert ``name`` on ``branch`` with its values: numbers, or lists of one value per
+    compartment (compartment 0 first), plus the mechanism's GLOBALs."""
+    if name not in registry:
+        raise error(
+            f"{where}: unknown mechanism {name!r}; known mechanisms are {sorted(registry)}. "
+            "Pass registry=dendrax.mechanisms.DEFAULT_REGISTRY.with_mechanisms(MyChannel) for "
+            "your own."
+        )
+    mtype = registry[name]
+    if not isinstance(values, Mapping):
+        raise error(f"{where}.{name} must be an object of parameter values.")
+    check_unknown(f"{where}.{name}", values, mtype.parameters, error=error)
+    ncomp = cell.geometry.branches[branch].ncomp
+    scalars: dict[str, float] = dict(global_values)
+    lists: dict[str, np.ndarray] = {}
+    for p, v in values.items():
+        if isinstance(v, list):
+            if len(v) != ncomp:
+                raise error(
+                    f"{where}.{name}.{p} has {len(v)} values; give one per compartment "
+                    f"(ncomp={ncomp}) or a single number."
+                )
+            lists[p] = np.asarray(
+                [check_number(f"{where}.{name}.{p}[{i}]", x, error=error) for i, x in enumerate(v)]
+            )
+        else:
+            scalars[p] = check_number(f"{where}.{name}.{p}", v, error=error)
+    try:
+        cell.insert(
+            mtype(**scalars),  # type: ignore[arg-type]
+            where=cell.select(branches=[branch]),
+            per_compartment=lists or None,
+        )
+    except (TypeError, ValueError) as e:
+        raise error(f"{where}.{name}: {e}") from None
+
+
+def set_ions(cell: Cell, where: str, branch: int, ions: Any, error) -> None:
+    """Apply a branch's ``ions``: ``{ion: {"mode": "fixed", "erev_mV"}}`` or
+    ``{ion: {"mode": "nernst", "ci0_mM", "co0_mM", "valence"}}``."""
+    if not isinstance(ions, Mapping):
+        raise error(f"{where} must be an object {{ion: spec}}.")
+    sel = cell.select(branches=[branch])
+    for ion, spec in ions.items():
+        at = f"{where}.{ion}"
+        if not isinstance(spec, Mapping):
+            raise error(f"{at} must be an object with a 'mode'.")
+        mode = spec.get("mode")
+        if mode not in ION_MODES:
+            raise error(f"{at}.mode={mode!r}: use 'fixed' (with erev_mV) or 'nernst'.")
+        if mode == "fixed":
+            check_unknown(at, spec, ("mode", "erev_mV"), error=error)
+            if "erev_mV" not in spec:
+                raise error(f"{at}: mode 'fixed' needs erev_mV (mV).")
+            cell.set_ion(
+                ion,
+                sel,
+                mode="fixed",
+                erev_mV=check_number(f"{at}.erev_mV", spec["erev_mV"], error=error),
+            )
+            continue
+        check_unknown(at, spec, ("mode", "ci0_mM", "co0_mM", "valence"), error=error)
+        valence = spec.get("valence")
+        known = SPECIES.get(ion)
+        if valence is not None and known is not None and valence != known.valence:
+            raise error(f"{at}.valence={valence!r}: {ion} has valence {known.valence}.")
+        kw = {
+            k: check_number(f"{at}.{k}", spec[k], error=error, positive=True)
+            for k in ("ci0_mM", "co0_mM")
+            if k in spec
+        }
+        cell.set_ion(ion, sel, mode="nernst", **kw)
+
+
+def seclamp_from_dict(where: str, s: Mapping, error) -> SEClamp:
+    """A ``seclamp`` stimulus entry (rs in MΩ, three levels in mV for durations in ms)."""
+    fields = ("rs_MOhm", "dur1_ms", "amp1_mV", "dur2_ms", "amp2_mV", "dur3_ms", "amp3_mV")
+    check_unknown(where, s, ("type", "branch", "x", "comp", *fields), error=error)
+    missing = [f for f in fields if f not in s]
+    if missing:
+        raise error(f"{where}: a seclamp needs {missing}.")
+    values = {f: check_number(f"{where}.{f}", s[f], error=error) for f in fields}
+    try:
+        return SEClamp(**values)
+    except ValueError as e:
+        raise error(f"{where}: {e}") from None
