@@ -162,7 +162,8 @@ def build_ions(
         reads_c = u.get("read_c", zero)
         reads_e = u.get("read_e", zero)
         auto_nernst = (writes | reads_c) & (mode == 0)
-        computed = (auto_nernst | (mode == 2)) & reads_e
+        # where the potential is the Nernst one (also where nobody reads it: recordable)
+        computed = auto_nernst | (mode == 2)
         fixed_but_written = (mode == 1) & writes
         if fixed_but_written.any():
             comp = int(np.flatnonzero(fixed_but_written)[0])
@@ -172,7 +173,7 @@ def build_ions(
                 "potential follows the concentration there (NEURON computes it); use "
                 "mode='auto' or 'nernst'."
             )
-        clash = computed & explicit_e & (mode == 0)
+        clash = computed & reads_e & explicit_e & (mode == 0)
         if clash.any():
             comp = int(np.flatnonzero(clash)[0])
             raise ValueError(
@@ -197,7 +198,7 @@ def build_ions(
                     f"for the ion {ion!r}; give it with compile(..., ion_values={{{name!r}: "
                     f"value}}) or cell.set_ion({ion!r}, ...) ({ion_unit(name)})."
                 )
-        if computed.any():
+        if computed.any() and (ion in valence or reads_e.any()):
             if ion not in valence:
                 raise ValueError(
                     f"The ion {ion!r} needs a valence for its Nernst potential; declare it in "
@@ -207,6 +208,8 @@ def build_ions(
             masks.append(computed)
         for key in needed:
             values[names[key]] = np.nan_to_num(table[key], nan=0.0)
+        if computed.any() and ion in valence:  # the potential is recordable where computed
+            values.setdefault(names["erev"], np.nan_to_num(table["erev"], nan=0.0))
         if writes.any():
             for key in ("ci", "co"):
                 name = names[key]
