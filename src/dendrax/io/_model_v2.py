@@ -16,7 +16,9 @@ import numpy as np
 from ..mechanisms import MechanismRegistry
 from ..mechanisms._ions import SPECIES
 from ..model._cell import Cell
+from ..model._distributions import distribution_values
 from ..model._stimuli import SEClamp
+from ..model._units import unit_context
 from ._checks import check_number, check_unknown
 
 ION_MODES = ("fixed", "nernst")
@@ -55,8 +57,9 @@ def insert_mechanism(
     global_values: Mapping[str, float],
     error,
 ) -> None:
-    """Insert ``name`` on ``branch`` with its values: numbers, or lists of one value per
-    compartment (compartment 0 first), plus the mechanism's GLOBALs."""
+    """Insert ``name`` on ``branch`` with its values: numbers, lists of one value per
+    compartment (compartment 0 first) or distributions of path distance (objects with an
+    ``expression``), plus the mechanism's GLOBALs."""
     if name not in registry:
         raise error(
             f"{where}: unknown mechanism {name!r}; known mechanisms are {sorted(registry)}. "
@@ -70,8 +73,11 @@ def insert_mechanism(
     ncomp = cell.geometry.branches[branch].ncomp
     scalars: dict[str, float] = dict(global_values)
     lists: dict[str, np.ndarray] = {}
+    indices = cell.select(branches=[branch]).indices
     for p, v in values.items():
-        if isinstance(v, list):
+        if isinstance(v, Mapping):  # a distribution: {"expression": ..., "origin": ...}
+            lists[p] = _distribution(cell, f"{where}.{name}.{p}", v, indices, error)
+        elif isinstance(v, list):
             if len(v) != ncomp:
                 raise error(
                     f"{where}.{name}.{p} has {len(v)} values; give one per compartment "
@@ -83,13 +89,39 @@ def insert_mechanism(
         else:
             scalars[p] = check_number(f"{where}.{name}.{p}", v, error=error)
     try:
-        cell.insert(
-            mtype(**scalars),  # type: ignore[arg-type]
-            where=cell.select(branches=[branch]),
-            per_compartment=lists or None,
-        )
+        with unit_context(f"{where}.{name}"):
+            cell.insert(
+                mtype(**scalars),  # type: ignore[arg-type]
+                where=cell.select(branches=[branch]),
+                per_compartment=lists or None,
+            )
     except (TypeError, ValueError) as e:
         raise error(f"{where}.{name}: {e}") from None
+
+
+def _distribution(cell: Cell, where: str, spec: Mapping, indices, error) -> np.ndarray:
+    """A parameter given as a function of path distance (docs/distributions.md), one value
+    per compartment of the branch; ``"dmax_over"`` names the region (e.g. "apical") or the
+    branches over which ``dmax`` is the largest distance (default: this branch)."""
+    spec = dict(spec)
+    over = spec.pop("dmax_over", None)
+    dmax_over = None
+    if over is not None:
+        if isinstance(over, str):
+            dmax_over = cell.select(kind=over).indices
+        elif isinstance(over, list) and all(isinstance(b, int) for b in over):
+            dmax_over = cell.select(branches=over).indices
+        else:
+            raise error(
+                f"{where}.dmax_over={over!r}: give a region name (e.g. 'apical') or a list of "
+                "branch indices."
+            )
+        if dmax_over.size == 0:
+            raise error(f"{where}.dmax_over={over!r} selects no compartment.")
+    try:
+        return distribution_values(spec, cell, indices, dmax_over=dmax_over, where=where)
+    except ValueError as e:
+        raise error(str(e)) from None
 
 
 def set_ions(cell: Cell, where: str, branch: int, ions: Any, error) -> None:
