@@ -19,11 +19,16 @@ from ._system import System
 Array = jax.Array
 
 
-def _breakpoint_values(system: System, start: State, env: dict) -> Array:
-    """The ``(n_current,)`` current and assigned recordings, from the state ``start``."""
+def _breakpoint_values(system: System, start: State, end: State, env: dict) -> Array:
+    """The ``(n_current,)`` current and assigned recordings, from the state ``start`` (and
+    for the capacitive part of ``i_membrane`` the voltage change to ``end``)."""
     rec = system.records
     columns = []
     for (gi, name, to_density), pos in zip(rec.current_sources, rec.current_positions):
+        if gi < 0:  # i_cap = cm dV/dt (µF/cm² mV/ms = 1e-3 mA/cm²) at compartments ``pos``
+            dv = end.v[pos] - start.v[pos]
+            columns.append(1e-3 * system.cm_uF_cm2[pos] * dv / system.dt_ms)
+            continue
         group = system.mechanisms[gi]
         mtype, mech = group.mechanism_type, group.mechanism
         comps = group.compartments[pos]
@@ -44,6 +49,8 @@ def _breakpoint_values(system: System, start: State, env: dict) -> Array:
             value = value / (0.01 * membrane_area(system)[comps])
         columns.append(value)
     total = jnp.zeros(rec.n_current, start.v.dtype)
+    if not columns:  # e.g. i_ion where no mechanism is inserted
+        return total
     return total.at[rec.current_target].add(jnp.concatenate(columns))
 
 
@@ -65,11 +72,11 @@ def sample(system: System, state: State, start: State | None = None, drive=None)
     if rec.conc_names:
         values = {**system.ion_values, **state.conc}
         parts += [values[n][nodes] for n, nodes in zip(rec.conc_names, rec.conc_nodes)]
-    if rec.needs_start_of_step:
+    if rec.needs_start_of_step or rec.n_current:
         env = ion_environment(system, start.conc)
         parts += [env[n][nodes] for n, nodes in zip(rec.erev_names, rec.erev_nodes)]
-        if rec.current_sources:
-            parts.append(_breakpoint_values(system, start, env))
+        if rec.n_current:
+            parts.append(_breakpoint_values(system, start, state, env))
     if rec.clamp_index is not None and rec.clamp_index.size and system.clamps is not None:
         clamps, idx = system.clamps, rec.clamp_index
         vc, on = drive.clamp_vc_mV[idx], drive.clamp_on[idx]

@@ -35,9 +35,9 @@ def breakpoint_names(mtype: type[Mechanism]) -> tuple[tuple[str, ...], tuple[str
     return currents, tuple(mtype.assigned)
 
 
-def _species_of(mtype: type[Mechanism], name: str) -> str | None:
-    currents, _ = breakpoint_names(mtype)
-    return name if name in currents else None
+# the total ionic current (every mechanism, synapses included; no electrode current) and
+# with the capacitive current, NEURON's i_membrane (mA/cm², outward positive)
+MEMBRANE_CURRENTS = ("i_ion", "i_membrane")
 
 
 def _names_at(groups, density_position, point_position, c: int, comp: int) -> list[str]:
@@ -63,6 +63,12 @@ def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
     variable, mechanism = rec.variable, rec.mechanism
     if mechanism is None and "." in variable:
         mechanism, variable = variable.split(".", 1)
+    if mechanism is None and "_" in variable:  # NEURON's range-variable names: ina_NaTa_t
+        for name in sorted(density_position, key=len, reverse=True):
+            if variable.endswith("_" + name) and len(variable) > len(name) + 1:
+                if density_position[name][1][comp] >= 0:
+                    mechanism, variable = name, variable[: -len(name) - 1]
+                    break
     if variable == "v" and mechanism is None:
         return "v", None, comp
     if mechanism is not None and (comp, mechanism) in clamp_keys:
@@ -110,6 +116,20 @@ def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
         kind = None
     if kind in ("conc_in", "conc_out", "erev") and variable in ion_names:
         return ("erev" if kind == "erev" else "conc"), variable, comp
+    if variable in MEMBRANE_CURRENTS:
+        parts = []
+        for gi, pos in density_position.values():
+            if pos[comp] >= 0:
+                for name in breakpoint_names(groups[gi].mechanism_type)[0]:
+                    parts.append((gi, name, False, int(pos[comp])))
+        for (cc, _), (gi, site) in sorted(point_position.items(), key=lambda kv: kv[1]):
+            group = groups[gi]
+            if cc == c and int(group.compartments[site]) == comp:
+                for name in breakpoint_names(group.mechanism_type)[0]:
+                    parts.append((gi, name, True, site))
+        if variable == "i_membrane":
+            parts.append((-1, "i_cap", False, comp))
+        return "current", parts, None
     if kind == "current":
         parts = []
         for gi, pos in density_position.values():
