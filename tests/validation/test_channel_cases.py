@@ -80,3 +80,40 @@ def test_a_shared_case_is_present():
     """The shared reference cases are part of the project (copied from FORMAT_V2's set)."""
     names = {p.stem for p in CASES_DIR.glob("ch_*.json")}
     assert {"ch_ca_dynamics", "ch_ballstick_hay", "ch_seclamp_ih", "ch_NaTa_t"} <= names
+
+
+def test_gradients_through_the_calcium_case_match_finite_differences():
+    """grad, jit and vmap through the Hay calcium set (Ca_HVA, Ca_LVAst, CaDynamics_E2, SK_E2,
+    Nernst eca): d(mean v)/d(gCa_HVAbar, gamma, gSK_E2bar) against central differences."""
+    import jax
+    import jax.numpy as jnp
+
+    cell, options = load_model(CASES_DIR / "ch_ca_dynamics.json")
+    options["t_stop_ms"] = 120.0  # covers the first current step's calcium rise
+    system = dx.compile(cell, **options)
+    hay = dx.mechanisms.hay
+    pm = dx.ParameterMap(
+        system,
+        [
+            dx.Trainable("g_hva", (hay.Ca_HVA, "gCa_HVAbar")),
+            dx.Trainable("gamma", (hay.CaDynamics_E2, "gamma")),
+            dx.Trainable("g_sk", (hay.SK_E2, "gSK_E2bar")),
+        ],
+    )
+    p0 = pm.init()
+
+    def loss(p):
+        r = dx.simulate(pm.apply(system, p))
+        return jnp.mean(r["v_soma"]) + 1e3 * jnp.mean(r["cai"])
+
+    grad = jax.jit(jax.grad(loss))(p0)
+    for name in p0:
+        h = 1e-4 * float(p0[name][0])
+        up = {**p0, name: p0[name] + h}
+        down = {**p0, name: p0[name] - h}
+        fd = (loss(up) - loss(down)) / (2 * h)
+        np.testing.assert_allclose(float(grad[name][0]), float(fd), rtol=1e-5, err_msg=name)
+        assert abs(float(grad[name][0])) > 0
+    batch = jax.vmap(lambda g: loss({**p0, "g_sk": g}))(jnp.asarray([[0.0], [0.005], [0.02]]))
+    np.testing.assert_allclose(float(batch[1]), float(loss(p0)), rtol=1e-12)
+    assert float(batch[0]) > float(batch[2])  # more SK current: a lower mean voltage
