@@ -47,7 +47,7 @@ def test_a_read_ion_variable_equals_the_same_parameter():
 
 
 def test_ion_value_errors():
-    with pytest.raises(ValueError, match="no mechanism of this model uses \\['ek'\\]"):
+    with pytest.raises(ValueError, match="no mechanism of this model reads \\['ek'\\]"):
         run(NaLeak(), ion_values={"ek": -80.0})
     with pytest.raises(ValueError, match="finite number"):
         run(NaLeak(), ion_values={"ena": float("nan")})

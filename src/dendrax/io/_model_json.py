@@ -151,7 +151,8 @@ def cell_from_branches(
                 ModelFileError,
             )
         if p["ions"] is not None:
-            set_ions(cell, f"{where}[{k}].ions", k, p["ions"], ModelFileError)
+            mechanisms = tuple(registry[m] for m in p["mechanisms"])
+            set_ions(cell, f"{where}[{k}].ions", k, p["ions"], ModelFileError, mechanisms)
     return cell
 
 

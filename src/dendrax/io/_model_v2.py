@@ -124,9 +124,20 @@ def _distribution(cell: Cell, where: str, spec: Mapping, indices, error) -> np.n
         raise error(str(e)) from None
 
 
-def set_ions(cell: Cell, where: str, branch: int, ions: Any, error) -> None:
+def _reads(mechanisms, ion: str) -> tuple[bool, bool]:
+    """Whether any of ``mechanisms`` reads the ion's reversal potential, and whether any
+    reads or writes one of its concentrations."""
+    reads_e = any("e" + ion in m.ion_reads for m in mechanisms)
+    conc = {ion + "i", ion + "o"}
+    uses_c = any(conc & set(m.ion_reads + m.ion_writes) for m in mechanisms)
+    return reads_e, uses_c
+
+
+def set_ions(cell: Cell, where: str, branch: int, ions: Any, error, mechanisms: tuple = ()) -> None:
     """Apply a branch's ``ions``: ``{ion: {"mode": "fixed", "erev_mV"}}`` or
-    ``{ion: {"mode": "nernst", "ci0_mM", "co0_mM", "valence"}}``."""
+    ``{ion: {"mode": "nernst", "ci0_mM", "co0_mM", "valence"}}``. As in NEURON, a value no
+    mechanism of the branch (``mechanisms``, classes) reads has no effect and is skipped
+    (e.g. ``eca`` of a channel that writes ``ica`` from its own reversal potential)."""
     if not isinstance(ions, Mapping):
         raise error(f"{where} must be an object {{ion: spec}}.")
     sel = cell.select(branches=[branch])
@@ -141,6 +152,9 @@ def set_ions(cell: Cell, where: str, branch: int, ions: Any, error) -> None:
             check_unknown(at, spec, ("mode", "erev_mV"), error=error)
             if "erev_mV" not in spec:
                 raise error(f"{at}: mode 'fixed' needs erev_mV (mV).")
+            if not _reads(mechanisms, ion)[0]:
+                check_number(f"{at}.erev_mV", spec["erev_mV"], error=error)
+                continue
             cell.set_ion(
                 ion,
                 sel,
@@ -158,7 +172,9 @@ def set_ions(cell: Cell, where: str, branch: int, ions: Any, error) -> None:
             for k in ("ci0_mM", "co0_mM")
             if k in spec
         }
-        cell.set_ion(ion, sel, mode="nernst", **kw)
+        reads_e, uses_c = _reads(mechanisms, ion)
+        if reads_e or uses_c:
+            cell.set_ion(ion, sel, mode="nernst" if reads_e else "auto", **kw)
 
 
 def seclamp_from_dict(where: str, s: Mapping, error) -> SEClamp:

@@ -13,6 +13,7 @@ import numpy as np
 from ...mechanisms._ions import SPECIES, ion_unit, parse_ion_variable
 from ...solve._system import IonPools, MechanismGroup
 from .._cell import Cell
+from ._records import breakpoint_names
 
 # NEURON's built-in mechanisms come first in its update order, then the compiled mod files
 NEURON_BUILTINS = ("pas", "hh", "IClamp", "ExpSyn", "Exp2Syn", "SEClamp")
@@ -70,6 +71,9 @@ def _users(groups, n_comp, valence):
         for name in g.mechanism_type.ion_writes:
             ion, _ = parse_ion_variable(name, valence)
             mark(ion, "write_c", comps, owner)
+        for name in breakpoint_names(g.mechanism_type)[0]:  # currents written: WRITE ica
+            if name != g.mechanism_type.nonspecific_current and name.startswith("i"):
+                mark(name[1:], "write_i", comps, owner)
     return use, who
 
 
@@ -104,21 +108,46 @@ def build_ions(
                 f"set_ion({s.ion!r}): no mechanism of this model uses {s.ion}; ions used are "
                 f"{sorted(use) or 'none'}."
             )
-    known_names = set()
-    for ion in use:
-        known_names |= {"e" + ion, ion + "i", ion + "o", "i" + ion}
-    unused = sorted(set(given) - known_names)
-    if unused:
-        raise ValueError(
-            f"compile(ion_values=...): no mechanism of this model uses {unused}; the ion "
-            f"variables of this model are {sorted(known_names - {'i' + i for i in use}) or 'none'}."
-        )
     bad_current = sorted(n for n in given if n.startswith("i") and n[1:] in use)
     if bad_current:
         raise ValueError(
             f"compile(ion_values=...): {bad_current} are ion currents, computed by the "
             "mechanisms; give reversal potentials (e<ion>, mV) or concentrations (mM)."
         )
+    # the variables a value can matter for: reversal potentials someone reads, and the
+    # concentrations of ions whose concentrations are read, written or enter a Nernst potential
+    meaningful: set[str] = set()
+    for ion, u in use.items():
+        if "read_e" in u:
+            meaningful.add("e" + ion)
+        if "read_c" in u or "write_c" in u:
+            meaningful |= {ion + "i", ion + "o"}
+    for ion, u in use.items():  # explicit Nernst mode: its concentrations matter too
+        if "read_e" in u and any(s.ion == ion and s.mode == "nernst" for s, _ in settings):
+            meaningful |= {ion + "i", ion + "o"}
+    unused = sorted(set(given) - meaningful)
+    if unused:
+        raise ValueError(
+            f"compile(ion_values=...): no mechanism of this model reads {unused} (dx.HH keeps "
+            "ena and ek as its own parameters); the ion variables that matter here are "
+            f"{sorted(meaningful) or 'none'}."
+        )
+    for s, _ in settings:
+        pointless = [
+            f"{field}={getattr(s, field)}"
+            for field, name in (
+                ("erev_mV", "e" + s.ion),
+                ("ci0_mM", s.ion + "i"),
+                ("co0_mM", s.ion + "o"),
+            )
+            if getattr(s, field) is not None and name not in meaningful
+        ]
+        if pointless:
+            raise ValueError(
+                f"set_ion({s.ion!r}, {', '.join(pointless)}): no mechanism of this model reads "
+                f"that value (dx.HH keeps ena and ek as its own parameters; set them on HH); "
+                f"the ion variables that matter here are {sorted(meaningful) or 'none'}."
+            )
 
     values: dict[str, np.ndarray] = {}
     nernst: list[tuple[str, str, str, int]] = []
