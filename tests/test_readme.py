@@ -36,15 +36,16 @@ def use_scripts() -> list[str]:
 
 def test_the_use_section_has_its_snippets():
     scripts = use_scripts()
-    assert len(scripts) == 4
+    assert len(scripts) == 5
     for name in ("spike_times", "save_model", "load_model", "plot_morphology", "plot_traces"):
         assert f"dx.{name}(" in scripts[0], name
     assert "dx.CurrentInput(" in scripts[1]
     assert "dx.batch_map(" in scripts[2]
-    assert "dx.Network()" in scripts[3] and "dx.plot_raster(" in scripts[3]
+    assert "dx.SEClamp" in scripts[3] and "set_ion(" in scripts[3]
+    assert "dx.Network()" in scripts[4] and "dx.plot_raster(" in scripts[4]
 
 
-@pytest.mark.parametrize("index", [0, 1, 2, 3])
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4])
 def test_use_snippet_runs_as_written(tmp_path, index):
     script = use_scripts()[index]
     env = {**os.environ, "MPLBACKEND": "Agg"}
@@ -55,7 +56,7 @@ def test_use_snippet_runs_as_written(tmp_path, index):
     if index == 0:
         for name in ("traces.png", "cell.png", "model.json"):
             assert (tmp_path / name).stat().st_size > 0, name
-    if index == 3:
+    if index == 4:
         assert (tmp_path / "raster.png").stat().st_size > 0
 
 

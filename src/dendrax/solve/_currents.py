@@ -19,12 +19,26 @@ def site_voltage(system: System, group: MechanismGroup, v: Array) -> Array:
     return v[: system.n_comp] if group.covers_all else v[group.compartments]
 
 
+def recorded_groups(system: System) -> frozenset[int]:
+    """The mechanism groups whose currents or assigned values are recorded."""
+    return frozenset(gi for gi, _, _ in system.records.current_sources if gi >= 0)
+
+
+def named_currents(group: MechanismGroup, parts: dict[str, Array]) -> dict[str, Array]:
+    """Species currents under NEURON's names (``ina``, ``ica``, the nonspecific name)."""
+    mtype = group.mechanism_type
+    return {
+        (mtype.nonspecific_current if sp == NONSPECIFIC else "i" + sp): x for sp, x in parts.items()
+    }
+
+
 def membrane_currents(
     system: System,
     cable: Cable,
     v: Array,
     states: tuple[dict[str, Array], ...],
     env: dict[str, Array] | None = None,
+    probe: dict[int, dict[str, Array]] | None = None,
 ) -> tuple[Array, Array, dict[str, Array]]:
     """Ionic current (nA) and its conductance ``di/dv`` (µS) per compartment at ``v`` (mV),
     and ``{i<ion>: (n_comp,)}`` the total current density (mA/cm², outward positive) of every
@@ -33,8 +47,11 @@ def membrane_currents(
     Each group's current is evaluated once with its exact derivative (a JVP). Density
     currents (mA/cm²) are scaled by the site's area (``0.01 µm²``), point currents are nA
     already; sites that repeat add up (scatter-add). ``env``: the ion variables of this step
-    (:func:`~dendrax.solve._ions.ion_environment`; default the fixed values).
+    (:func:`~dendrax.solve._ions.ion_environment`; default the fixed values). ``probe``: if
+    given, filled with ``{group: {name: (n_sites,)}}``, the currents (NEURON's names) and
+    assigned values of every recorded group, as used in this step.
     """
+    watched = recorded_groups(system) if probe is not None else frozenset()
     n = system.n_comp
     wanted = system.ions.current_reads
     i_density = jnp.zeros(n, v.dtype)  # mA/cm², summed first and scaled once
@@ -43,11 +60,11 @@ def membrane_currents(
     g_point = jnp.zeros(n, v.dtype)
     totals = {name: jnp.zeros(n, v.dtype) for name in wanted}
     point_totals = {name: jnp.zeros(n, v.dtype) for name in wanted}
-    for group, s in zip(system.mechanisms, states):
+    for gi, (group, s) in enumerate(zip(system.mechanisms, states)):
         mechanism = group.mechanism
         vg = site_voltage(system, group, v)
         params = site_params(system, group, v, env)
-        split = bool(wanted)
+        split = bool(wanted) or gi in watched
 
         def current(vv, mechanism=mechanism, s=s, params=params, split=split):
             if split:
@@ -58,6 +75,11 @@ def membrane_currents(
             parts, dparts = jax.jvp(current, (vg,), (jax.tree_util.tree_map(jnp.ones_like, vg),))
             i = sum(parts.values())
             di_dv = sum(dparts.values())
+            if probe is not None and gi in watched:
+                probe[gi] = {
+                    **named_currents(group, parts),
+                    **mechanism.assigned_values(vg, s, params, system.celsius),
+                }
             for species, part in parts.items():
                 name = "i" + species
                 if species == NONSPECIFIC or name not in totals:

@@ -19,9 +19,12 @@ from ._system import System
 Array = jax.Array
 
 
-def _breakpoint_values(system: System, start: State, end: State, env: dict) -> Array:
-    """The ``(n_current,)`` current and assigned recordings, from the state ``start`` (and
-    for the capacitive part of ``i_membrane`` the voltage change to ``end``)."""
+def _breakpoint_values(
+    system: System, start: State, end: State, env: dict, probe: dict | None
+) -> Array:
+    """The ``(n_current,)`` current and assigned recordings, from the step's ``probe`` (or
+    evaluated at the state ``start``) and for the capacitive part of ``i_membrane`` the
+    voltage change to ``end``."""
     rec = system.records
     columns = []
     for (gi, name, to_density), pos in zip(rec.current_sources, rec.current_positions):
@@ -32,6 +35,12 @@ def _breakpoint_values(system: System, start: State, end: State, env: dict) -> A
         group = system.mechanisms[gi]
         mtype, mech = group.mechanism_type, group.mechanism
         comps = group.compartments[pos]
+        if probe is not None:
+            value = jnp.broadcast_to(probe[gi][name], group.compartments.shape)[pos]
+            if to_density:
+                value = value / (0.01 * membrane_area(system)[comps])
+            columns.append(value)
+            continue
         v = start.v[comps]
         states = {k: x[pos] for k, x in start.states[gi].items()}
         params = params_at(system, group, pos, start.v, env)
@@ -54,11 +63,19 @@ def _breakpoint_values(system: System, start: State, end: State, env: dict) -> A
     return total.at[rec.current_target].add(jnp.concatenate(columns))
 
 
-def sample(system: System, state: State, start: State | None = None, drive=None) -> Array:
+def sample(
+    system: System,
+    state: State,
+    start: State | None = None,
+    drive=None,
+    recorded: tuple[dict, dict] | None = None,
+) -> Array:
     """``(n_rec,)`` values of every recording, in the System's internal (grouped) order.
 
     ``state``: after the step; ``start``: at its start (default ``state``: the initial
-    sample); ``drive``: the step's :class:`~dendrax.solve._step.Drive` (voltage clamps).
+    sample); ``drive``: the step's :class:`~dendrax.solve._step.Drive` (voltage clamps);
+    ``recorded``: the step's currents and ion variables (``step_recorded``), else they are
+    evaluated from ``start``.
     """
     rec = system.records
     start = state if start is None else start
@@ -73,10 +90,10 @@ def sample(system: System, state: State, start: State | None = None, drive=None)
         values = {**system.ion_values, **state.conc}
         parts += [values[n][nodes] for n, nodes in zip(rec.conc_names, rec.conc_nodes)]
     if rec.needs_start_of_step or rec.n_current:
-        env = ion_environment(system, start.conc)
+        probe, env = (None, ion_environment(system, start.conc)) if recorded is None else recorded
         parts += [env[n][nodes] for n, nodes in zip(rec.erev_names, rec.erev_nodes)]
         if rec.n_current:
-            parts.append(_breakpoint_values(system, start, state, env))
+            parts.append(_breakpoint_values(system, start, state, env, probe))
     if rec.clamp_index is not None and rec.clamp_index.size and system.clamps is not None:
         clamps, idx = system.clamps, rec.clamp_index
         vc, on = drive.clamp_vc_mV[idx], drive.clamp_on[idx]

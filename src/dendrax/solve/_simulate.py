@@ -17,7 +17,7 @@ from ._inputs import drive_per_step
 from ._records import in_key_order, sample
 from ._spikes import lags
 from ._state import State, initial_state
-from ._step import step
+from ._step import step_recorded
 from ._system import System
 
 Array = jax.Array
@@ -177,8 +177,8 @@ def _run(
     if events is not None:
         lag = tuple(lags(events, ib.delay_ms[: ib.n_ring], system.dt_ms) for ib in events.inboxes)
 
-    def observe(old: State, new: State, d):
-        values = sample(system, new, old, d)
+    def observe(old: State, new: State, d, recorded):
+        values = sample(system, new, old, d, recorded)
         if new.events is None or events is None:
             return values
         row = new.events.history[(new.step - 1) % events.ring_size]
@@ -191,8 +191,8 @@ def _run(
     if total == n:
 
         def body(state, d):
-            new = step(system, cable, state, d, lag)
-            return new, observe(state, new, d)
+            new, recorded = step_recorded(system, cable, state, d, lag)
+            return new, observe(state, new, d, recorded)
 
         final, samples = _nested_scan(body, state, drive, sizes)
     else:  # pad with steps that leave the state unchanged
@@ -203,9 +203,9 @@ def _run(
 
         def body(state, x):
             d, ok = x
-            new = step(system, cable, state, d, lag)
+            new, recorded = step_recorded(system, cable, state, d, lag)
             new = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, state)
-            return new, observe(state, new, d)
+            return new, observe(state, new, d, recorded)
 
         final, samples = _nested_scan(body, state, (drive, valid), sizes)
         samples = jax.tree_util.tree_map(lambda a: a[:n], samples)

@@ -33,11 +33,21 @@ class Drive(eqx.Module):
 def step(
     system: System, cable: Cable, state: State, drive: Drive, lag: tuple[Array, ...] = ()
 ) -> State:
+    """Advance the state by one time step (see :func:`step_recorded`)."""
+    return step_recorded(system, cable, state, drive, lag)[0]
+
+
+def step_recorded(
+    system: System, cable: Cable, state: State, drive: Drive, lag: tuple[Array, ...] = ()
+) -> tuple[State, tuple[dict, dict]]:
     """Advance the state by one time step ``dt`` (ms): detect spikes on ``V^n``, deliver the
     events due in this step, compute the ion potentials (Nernst from the concentrations of
     ``t_n``), the membrane currents at ``V^n``, solve the voltage, advance the mechanisms
     (``NETWORK_FORMAT.md``, "Events and time stepping"; ``FORMAT_V2.md`` section 7). ``lag``:
-    per inbox, the delivery lag (steps) of its connections from detectors."""
+    per inbox, the delivery lag (steps) of its connections from detectors.
+
+    Also returns what the recordings of this step need from its start: the recorded groups'
+    currents and assigned values, and the ion variables (``solve._records``)."""
     events = state.events
     if system.events is not None and events is not None:
         events = detect(system.events, events, state.v, state.step)
@@ -45,9 +55,11 @@ def step(
         system, state.states, drive.event_weights, drive.source, events, lag, state.step
     )
     env = ion_environment(system, state.conc)
-    i, g, totals = membrane_currents(system, cable, state.v, mech, env)
+    probe: dict = {}
+    i, g, totals = membrane_currents(system, cable, state.v, mech, env, probe)
     v = cable_solve(
         system, cable, state.v, i, g, drive.current_nA, drive.clamp_vc_mV, drive.clamp_on
     )
     mech, conc = advance_mechanisms(system, mech, v, {**env, **totals})
-    return State(v=v, states=mech, conc=conc, events=events, step=state.step + 1)
+    new = State(v=v, states=mech, conc=conc, events=events, step=state.step + 1)
+    return new, (probe, env)
