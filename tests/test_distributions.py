@@ -3,6 +3,7 @@ Cell.insert (arrays, functions, safe expressions), Hay's x = 1 convention, the m
 (distribution_values), compile, save_model, and trainables (jit, grad, vmap)."""
 
 import importlib.resources
+import json
 import re
 
 import jax
@@ -328,11 +329,15 @@ def test_a_constant_per_compartment_value_is_a_number():
     assert cell.insertions[0].channel.values["g"] == 1e-5  # the channel itself is unchanged
 
 
-def test_save_model_refuses_values_that_vary_inside_a_branch(tmp_path):
+def test_save_model_writes_values_that_vary_inside_a_branch_as_lists(tmp_path):
     cell = toy_cell()
     cell.insert(dx.Pas(), "apical", per_compartment={"g": "1e-4 + 1e-7*d"})
-    with pytest.raises(ValueError, match=r"pas.g varies inside branch 1"):
-        dx.save_model(tmp_path / "m.json", cell, dt_ms=0.025, t_stop_ms=1.0)
+    dx.save_model(tmp_path / "m.json", cell, dt_ms=0.025, t_stop_ms=1.0)
+    data = json.loads((tmp_path / "m.json").read_text())
+    assert data["format"] == "neuroref-case/2"
+    g = data["branches"][1]["mechanisms"]["pas"]["g"]
+    d = cell.path_distance_um()[cell.select(branches=[1]).indices]
+    np.testing.assert_allclose(g, 1e-4 + 1e-7 * d, rtol=1e-15)
 
 
 # --- trainables: replacing semantics, and gradients through a distribution -----------------

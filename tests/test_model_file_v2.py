@@ -94,3 +94,40 @@ def test_a_distribution_in_a_file_equals_the_python_one():
     )  # fmt: skip
     # the JSON stores the values rounded to 10 significant digits
     np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda m: m["recordings"].append(
+                {"key": "ic2", "var": "i_seclamp", "branch": 0, "x": 0.5, "stim": True}
+            ),
+            "needs 'stim'",
+        ),
+        (
+            lambda m: m["branches"][0]["mechanisms"]["Ih"].update({"ehcn": -30.0}),
+            "NEURON GLOBALs of Ih",
+        ),
+        (lambda m: m["globals"].update({"pas": {"g": 1.0}}), "pas has no GLOBAL parameters"),
+    ],
+)
+def test_bad_v2_fields_of_the_clamp_case(edit, message):
+    model = copy.deepcopy(case("ch_seclamp_ih"))
+    edit(model)
+    with pytest.raises(ModelFileError, match=message):
+        model_from_dict(model)
+
+
+def test_v1_refuses_ions_and_seclamp():
+    model = case("ch_seclamp_ih")
+    del model["globals"], model["mechanisms_used"]
+    model["format"] = "neuroref-case/1"
+    for b in model["branches"]:
+        b["mechanisms"].pop("Ih")
+        b.pop("ions")
+    with pytest.raises(ModelFileError, match="'seclamp' is a stimulus of format 'neuroref-case/2'"):
+        model_from_dict(model)
+    model["branches"][0]["ions"] = {}
+    with pytest.raises(ModelFileError, match=r"branches\[0\].ions is a field of format"):
+        model_from_dict(model)

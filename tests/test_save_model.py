@@ -142,10 +142,6 @@ def _cm_inside_branch(cell):
     cell.set_cable(cm_uF_cm2=2.0, where=cell.select(branches=[1], distance_um=(0, 60)))
 
 
-def _param_inside_branch(cell):
-    cell.insert(dx.HH(gnabar=0.2), where=cell.select(branches=[1], distance_um=(0, 60)))
-
-
 def _part_of_branch(cell):
     cell.insert(dx.Pas(), where=cell.select(branches=[3], distance_um=(0, 250)))
 
@@ -184,8 +180,6 @@ REFUSED = {
     "Ra varies inside a branch": (_ra_inside_branch, "Ra_ohm_cm varies inside branch 1",
                                   "set_cable"),
     "cm varies inside a branch": (_cm_inside_branch, "cm_uF_cm2 varies inside branch 1", "split"),
-    "parameter varies inside a branch": (_param_inside_branch, "hh.gnabar varies inside branch 1",
-                                         "one value on the whole branch"),
     "mechanism on part of a branch": (_part_of_branch, "'pas' is inserted on 2 of the 5",
                                       "Insert it on whole branches"),
     "3-D (Import3d) geometry": (_import3d, "not a chain of plain cylinders",

@@ -22,7 +22,13 @@ from ..morphology._geometry import BranchGeometry, Geometry
 from ..morphology._selection import Location
 from ..solve._methods import BackwardEuler, CrankNicolson
 from ._checks import check_number, check_unknown
-from ._model_v2 import globals_from_dict, insert_mechanism, seclamp_from_dict, set_ions
+from ._model_v2 import (
+    globals_from_dict,
+    insert_mechanism,
+    recordable_name,
+    seclamp_from_dict,
+    set_ions,
+)
 
 FORMATS = ("neuroref-case/1", "neuroref-case/2")
 METHODS = {"backward_euler": BackwardEuler, "crank_nicolson": CrankNicolson}
@@ -180,6 +186,18 @@ def model_from_dict(
     for f in ("globals", "mechanisms_used"):
         if f in data and not v2:
             raise ModelFileError(f"{f} is a field of format 'neuroref-case/2'; set format.")
+    if not v2:
+        for k, b in enumerate(branches if isinstance(branches, list) else []):
+            if isinstance(b, Mapping) and "ions" in b:
+                raise ModelFileError(
+                    f"branches[{k}].ions is a field of format 'neuroref-case/2'; set format."
+                )
+        for k, s in enumerate(data.get("stimuli", [])):
+            if isinstance(s, Mapping) and s.get("type") == "seclamp":
+                raise ModelFileError(
+                    f"stimuli[{k}]: 'seclamp' is a stimulus of format 'neuroref-case/2'; set "
+                    "format."
+                )
     global_values = globals_from_dict(data.get("globals"), registry, ModelFileError)
     cell = cell_from_branches(branches, registry, global_values=global_values)
     nb = len(branches)
@@ -209,16 +227,30 @@ def model_from_dict(
             stim_index = r.get("stim")
             stims = data.get("stimuli", [])
             if (
-                not isinstance(stim_index, int)
+                isinstance(stim_index, bool)
+                or not isinstance(stim_index, int)
                 or not 0 <= stim_index < len(stims)
+                or not isinstance(stims[stim_index], Mapping)
                 or stims[stim_index].get("type") != "seclamp"
             ):
                 raise ModelFileError(
                     f"{where}: var 'i_seclamp' needs 'stim', the index of a seclamp in stimuli."
                 )
+            clamp = stims[stim_index]
+            at_clamp = cell.compartment(Location(int(clamp["branch"]), float(clamp["x"])))
+            if at_clamp != cell.compartment(loc):
+                raise ModelFileError(
+                    f"{where}: the current of the clamp stimuli[{stim_index}] is recorded where "
+                    f"the clamp is: branch {clamp['branch']}, x {clamp['x']}."
+                )
             var, mech = "i", f"stim{stim_index}"
         elif mech is None and var != "v" and "." not in var and registry.owners_of_state(var):
             mech = _state_owner(where, var, registry)
+        elif mech is None and not recordable_name(var, registry):
+            raise ModelFileError(
+                f"{where}.var={var!r} is neither 'v' nor a state, current or ion variable of a "
+                f"known mechanism (states: { {n: list(c.states) for n, c in registry.items()} })."
+            )
         try:
             cell.record(var, at=loc, key=key, mechanism=mech)
         except ValueError as e:

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..mechanisms import MechanismRegistry
-from ..mechanisms._ions import SPECIES
+from ..mechanisms._ions import SPECIES, parse_ion_variable
 from ..model._cell import Cell
+from ..model._compile._records import breakpoint_names
 from ..model._distributions import distribution_values
 from ..model._stimuli import SEClamp
 from ..model._units import unit_context
@@ -39,8 +40,12 @@ def globals_from_dict(data: Any, registry: MechanismRegistry, error) -> dict[str
         if not isinstance(values, Mapping):
             raise error(f"globals.{mech} must be an object of parameter values.")
         mtype = registry[mech]
-        allowed = mtype.global_parameters or tuple(mtype.parameters)
-        check_unknown(f"globals.{mech}", values, allowed, error=error)
+        if not mtype.global_parameters:
+            raise error(
+                f"globals.{mech}: {mech} has no GLOBAL parameters; give its parameters per "
+                "branch under mechanisms."
+            )
+        check_unknown(f"globals.{mech}", values, mtype.global_parameters, error=error)
         out[mech] = {
             k: check_number(f"globals.{mech}.{k}", v, error=error) for k, v in values.items()
         }
@@ -70,6 +75,12 @@ def insert_mechanism(
     if not isinstance(values, Mapping):
         raise error(f"{where}.{name} must be an object of parameter values.")
     check_unknown(f"{where}.{name}", values, mtype.parameters, error=error)
+    local_globals = sorted(set(values) & set(mtype.global_parameters))
+    if local_globals:
+        raise error(
+            f"{where}.{name}: {local_globals} are NEURON GLOBALs of {name}, one value per "
+            f'model; give them under the top-level "globals": {{"{name}": {{...}}}}.'
+        )
     ncomp = cell.geometry.branches[branch].ncomp
     scalars: dict[str, float] = dict(global_values)
     lists: dict[str, np.ndarray] = {}
@@ -133,6 +144,28 @@ def _reads(mechanisms, ion: str) -> tuple[bool, bool]:
     return reads_e, uses_c
 
 
+def recordable_name(var: str, registry: MechanismRegistry) -> bool:
+    """Whether ``var`` can name a recording (checked fully at compile): a membrane current, an
+    ion variable, ``SUFFIX.name`` or NEURON's ``name_SUFFIX`` of a known mechanism, or a state,
+    current or assigned value of one."""
+    if var in ("v", "i_seclamp", "i_ion", "i_membrane"):
+        return True
+    if "." in var:
+        return var.split(".", 1)[0] in registry
+    if any(var.endswith("_" + name) for name in registry):
+        return True
+    try:
+        parse_ion_variable(var)
+        return True
+    except ValueError:
+        pass
+    for mtype in registry.values():
+        currents, assigned = breakpoint_names(mtype)
+        if var in (*mtype.states, *mtype.derived, *currents, *assigned):
+            return True
+    return False
+
+
 def set_ions(cell: Cell, where: str, branch: int, ions: Any, error, mechanisms: tuple = ()) -> None:
     """Apply a branch's ``ions``: ``{ion: {"mode": "fixed", "erev_mV"}}`` or
     ``{ion: {"mode": "nernst", "ci0_mM", "co0_mM", "valence"}}``. As in NEURON, a value no
@@ -148,33 +181,44 @@ def set_ions(cell: Cell, where: str, branch: int, ions: Any, error, mechanisms: 
         mode = spec.get("mode")
         if mode not in ION_MODES:
             raise error(f"{at}.mode={mode!r}: use 'fixed' (with erev_mV) or 'nernst'.")
-        if mode == "fixed":
-            check_unknown(at, spec, ("mode", "erev_mV"), error=error)
-            if "erev_mV" not in spec:
-                raise error(f"{at}: mode 'fixed' needs erev_mV (mV).")
-            if not _reads(mechanisms, ion)[0]:
-                check_number(f"{at}.erev_mV", spec["erev_mV"], error=error)
-                continue
-            cell.set_ion(
-                ion,
-                sel,
-                mode="fixed",
-                erev_mV=check_number(f"{at}.erev_mV", spec["erev_mV"], error=error),
-            )
-            continue
-        check_unknown(at, spec, ("mode", "ci0_mM", "co0_mM", "valence"), error=error)
         valence = spec.get("valence")
         known = SPECIES.get(ion)
-        if valence is not None and known is not None and valence != known.valence:
-            raise error(f"{at}.valence={valence!r}: {ion} has valence {known.valence}.")
-        kw = {
+        if valence is not None:
+            declared = {dict(m.ion_valences).get(ion) for m in mechanisms} - {None}
+            expected = known.valence if known is not None else next(iter(declared), None)
+            if isinstance(valence, bool) or valence != expected:
+                raise error(
+                    f"{at}.valence={valence!r}: "
+                    + (
+                        f"{ion} has valence {expected}."
+                        if expected is not None
+                        else f"no mechanism of the branch declares the valence of {ion} "
+                        "(ion_valences, NMODL VALENCE)."
+                    )
+                )
+        conc = {
             k: check_number(f"{at}.{k}", spec[k], error=error, positive=True)
             for k in ("ci0_mM", "co0_mM")
             if k in spec
         }
         reads_e, uses_c = _reads(mechanisms, ion)
+        if mode == "fixed":
+            check_unknown(at, spec, ("mode", "erev_mV", "ci0_mM", "co0_mM", "valence"), error=error)
+            if "erev_mV" not in spec:
+                raise error(f"{at}: mode 'fixed' needs erev_mV (mV).")
+            erev = check_number(f"{at}.erev_mV", spec["erev_mV"], error=error)
+            if reads_e or (uses_c and conc):
+                cell.set_ion(
+                    ion,
+                    sel,
+                    mode="fixed",
+                    erev_mV=erev if reads_e else None,
+                    **(conc if uses_c else {}),
+                )
+            continue
+        check_unknown(at, spec, ("mode", "ci0_mM", "co0_mM", "valence"), error=error)
         if reads_e or uses_c:
-            cell.set_ion(ion, sel, mode="nernst" if reads_e else "auto", **kw)
+            cell.set_ion(ion, sel, mode="nernst" if reads_e else "auto", **conc)
 
 
 def seclamp_from_dict(where: str, s: Mapping, error) -> SEClamp:
