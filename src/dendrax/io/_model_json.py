@@ -303,7 +303,7 @@ def stimulus_from_dict(
             _number(f"{where}.amp_nA", s.get("amp_nA")),
         )
     elif kind == "seclamp":
-        stim = seclamp_from_dict(where, s, ModelFileError)
+        stim = seclamp_from_dict(where, s, ModelFileError, extra)
     elif kind == "waveform":
         _unknown(where, s, ("type", "branch", "x", "comp", "t_ms", "i_nA", "interpolation") + extra)
         if s.get("interpolation", "linear") != "linear":

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..mechanisms import MechanismRegistry
-from ..mechanisms._ions import SPECIES, parse_ion_variable
+from ..mechanisms._ions import SPECIES
 from ..model._cell import Cell
-from ..model._compile._records import breakpoint_names
+from ..model._compile._records import is_recordable_name
 from ..model._distributions import distribution_values
 from ..model._stimuli import SEClamp
 from ..model._units import unit_context
@@ -145,25 +145,8 @@ def _reads(mechanisms, ion: str) -> tuple[bool, bool]:
 
 
 def recordable_name(var: str, registry: MechanismRegistry) -> bool:
-    """Whether ``var`` can name a recording (checked fully at compile): a membrane current, an
-    ion variable, ``SUFFIX.name`` or NEURON's ``name_SUFFIX`` of a known mechanism, or a state,
-    current or assigned value of one."""
-    if var in ("v", "i_seclamp", "i_ion", "i_membrane"):
-        return True
-    if "." in var:
-        return var.split(".", 1)[0] in registry
-    if any(var.endswith("_" + name) for name in registry):
-        return True
-    try:
-        parse_ion_variable(var)
-        return True
-    except ValueError:
-        pass
-    for mtype in registry.values():
-        currents, assigned = breakpoint_names(mtype)
-        if var in (*mtype.states, *mtype.derived, *currents, *assigned):
-            return True
-    return False
+    """Whether ``var`` can name a recording of a cell with the registry's mechanisms."""
+    return is_recordable_name(var, registry.values())
 
 
 def set_ions(cell: Cell, where: str, branch: int, ions: Any, error, mechanisms: tuple = ()) -> None:
@@ -221,10 +204,11 @@ def set_ions(cell: Cell, where: str, branch: int, ions: Any, error, mechanisms: 
             cell.set_ion(ion, sel, mode="nernst" if reads_e else "auto", **conc)
 
 
-def seclamp_from_dict(where: str, s: Mapping, error) -> SEClamp:
-    """A ``seclamp`` stimulus entry (rs in MΩ, three levels in mV for durations in ms)."""
+def seclamp_from_dict(where: str, s: Mapping, error, extra: tuple[str, ...] = ()) -> SEClamp:
+    """A ``seclamp`` stimulus entry (rs in MΩ, three levels in mV for durations in ms);
+    ``extra``: further allowed fields (a network's ``cell``)."""
     fields = ("rs_MOhm", "dur1_ms", "amp1_mV", "dur2_ms", "amp2_mV", "dur3_ms", "amp3_mV")
-    check_unknown(where, s, ("type", "branch", "x", "comp", *fields), error=error)
+    check_unknown(where, s, ("type", "branch", "x", "comp", *fields, *extra), error=error)
     missing = [f for f in fields if f not in s]
     if missing:
         raise error(f"{where}: a seclamp needs {missing}.")

@@ -23,6 +23,7 @@ from ..model._cell import Cell
 from ..model._connectivity import EdgeList
 from ..model._network import Network, Population, SourceSet, SynapseSet
 from ..model._sources import NetStim, SpikeInput, SpikeTimes
+from ..model._stimuli import SEClamp
 from ..morphology._selection import Location
 from ._model_json import (
     ModelFileError,
@@ -281,7 +282,7 @@ def network_from_dict(
             f"{where}.cell", s.get("cell") if isinstance(s, Mapping) else None, len(cells), "cell"
         )
         stim, loc = stimulus_from_dict(where, s, cells[c], extra=("cell",))
-        net.stimulate(stim, [c], loc)
+        net.stimulate(stim, [c], loc, key=f"stim{s_i}" if isinstance(stim, SEClamp) else None)
     synapses = _synapses(data, registry, net, cells)
     sources = _sources(data, net)
     _connections(data, net, synapses, sources, len(cells))

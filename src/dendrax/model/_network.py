@@ -18,7 +18,7 @@ from ..morphology._selection import Location, Region
 from ._cell import Cell, Placement, Recording
 from ._connectivity import Connectivity, EdgeList, FromMatrix, OneToOne, resolve_values
 from ._sources import NetStim, SpikeInput, SpikeTimes
-from ._stimuli import CurrentInput, IClamp, Waveform
+from ._stimuli import CurrentInput, IClamp, SEClamp, Waveform
 
 Source = NetStim | SpikeTimes | SpikeInput
 Values = float | Sequence[float] | np.ndarray | Callable
@@ -570,16 +570,33 @@ class Network:
 
     # --- stimuli and recordings ----------------------------------------------------------
 
-    def stimulate(self, stimulus: IClamp | Waveform | CurrentInput, cells, at) -> Network:
+    def stimulate(
+        self,
+        stimulus: IClamp | Waveform | CurrentInput | SEClamp,
+        cells,
+        at,
+        key: str | None = None,
+    ) -> Network:
         """Inject a current clamp into every given cell (an id, ids or a Population) at ``at``
-        (as :meth:`dendrax.Cell.stimulate`; a ``CurrentInput`` drives all of them)."""
-        if not isinstance(stimulus, (IClamp, Waveform, CurrentInput)):
+        (as :meth:`dendrax.Cell.stimulate`; a ``CurrentInput`` drives all of them), or clamp
+        their voltage (:class:`dendrax.SEClamp`; ``key`` names the clamp of one cell, so
+        that ``record("i", cell, at, key=..., mechanism=key)`` records its current)."""
+        if not isinstance(stimulus, (IClamp, Waveform, CurrentInput, SEClamp)):
             raise TypeError(
-                f"stimulate() takes an IClamp, Waveform or CurrentInput, got {stimulus!r}."
+                f"stimulate() takes an IClamp, Waveform, CurrentInput or SEClamp, got {stimulus!r}."
             )
+        if key is not None and not isinstance(stimulus, SEClamp):
+            raise ValueError("stimulate(key=...) names a voltage clamp (SEClamp) only.")
         ids = self._cells("stimulate(cells)", cells)
+        if isinstance(stimulus, SEClamp) and key is not None and ids.size != 1:
+            raise ValueError(
+                f"stimulate(key={key!r}): a key names the clamp of one cell; give one cell."
+            )
         for c, comp in zip(ids, self._compartments("stimulate(at)", ids, at, None)):
-            self.stimuli.append((int(c), Placement(stimulus, int(comp))))
+            name = key
+            if isinstance(stimulus, SEClamp) and name is None:
+                name = f"SEClamp_{len(self.stimuli)}"
+            self.stimuli.append((int(c), Placement(stimulus, int(comp), name)))
         return self
 
     def record(self, variable: str, cells, at, key: str, mechanism: str | None = None) -> Network:
@@ -602,11 +619,11 @@ class Network:
         template nor of the registry's. (Whether one at ``comp`` has it is checked when
         compiling: the template may still get channels until then.)"""
         from ..mechanisms import DEFAULT_REGISTRY
+        from ._compile._records import is_recordable_name
 
         template = self.template_of(cell)
-        if DEFAULT_REGISTRY.owners_of_state(variable) or any(
-            variable in type(ins.channel).states for ins in template.insertions
-        ):
+        own = [type(ins.channel) for ins in template.insertions]
+        if is_recordable_name(variable, [*DEFAULT_REGISTRY.values(), *own]):
             return
         there = {
             type(ins.channel).name: tuple(type(ins.channel).states)

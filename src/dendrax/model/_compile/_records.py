@@ -40,6 +40,30 @@ def breakpoint_names(mtype: type[Mechanism]) -> tuple[tuple[str, ...], tuple[str
 MEMBRANE_CURRENTS = ("i_ion", "i_membrane")
 
 
+def is_recordable_name(var: str, mechanisms) -> bool:
+    """Whether ``var`` can name a recording (checked fully at compile): a membrane current, an
+    ion variable, ``SUFFIX.name`` or NEURON's ``name_SUFFIX`` of one of ``mechanisms``
+    (classes), or a state, current or assigned value of one."""
+    mechanisms = list(mechanisms)
+    names = {m.name for m in mechanisms}
+    if var in ("v", "i_seclamp", *MEMBRANE_CURRENTS):
+        return True
+    if "." in var:
+        return var.split(".", 1)[0] in names
+    if any(var.endswith("_" + name) for name in names):
+        return True
+    try:
+        parse_ion_variable(var)
+        return True
+    except ValueError:
+        pass
+    for mtype in mechanisms:
+        currents, assigned = breakpoint_names(mtype)
+        if var in (*mtype.states, *mtype.derived, *currents, *assigned):
+            return True
+    return False
+
+
 def _names_at(groups, density_position, point_position, c: int, comp: int) -> list[str]:
     """What can be recorded at a compartment, for error messages."""
     out = ["v"]
