@@ -392,10 +392,13 @@ def test_api_recording_of_a_missing_variable(net3):
     net, pop, syn = net3
     with pytest.raises(
         ValueError,
-        match=r"record\('cai', key='k'\): cell 0 has no state 'cai' at compartment 0 "
+        match=r"record\('q', key='k'\): cell 0 has no state 'q' at compartment 0 "
         r"\(channels there: \['hh'\]\); record one of \['v', 'h', 'm', 'n'\]",
     ):
-        net.record("cai", 0, (0, 0.5), "k")
+        net.record("q", 0, (0, 0.5), "k")
+    net.record("cai", 0, (0, 0.5), "k")  # an ion variable: whether it exists is known at compile
+    with pytest.raises(ValueError, match=r"record 'k': variable 'cai' .* can record \['v', 'hh.m'"):
+        dx.compile(net, dt_ms=0.025, t_stop_ms=1.0)
     with pytest.raises(
         ValueError,
         match=r"record_synapse\('ExpSyn', 'A'\): ExpSyn has no state 'A'; record one of \['g'\]",
