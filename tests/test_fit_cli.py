@@ -141,7 +141,7 @@ BAD = [
     ({**FIT, "loss": {"type": "l1", "key": "v_soma"}}, r"loss\[0\].type='l1'"),
     ({**FIT, "loss": {"key": "v_soma", "window_ms": [5, 1]}}, "start must be before stop"),
     ({**FIT, "loss": {"key": "v_soma", "width_mV": 0}}, r"width_mV must be > 0"),
-    ({**FIT, "optimizer": {"name": "lbfgs"}}, r"optimizer.name='lbfgs'"),
+    ({**FIT, "optimizer": {"name": "newton"}}, r"optimizer.name='newton'"),
     ({**FIT, "optimizer": {"name": "adam", "learning_rate": -1}}, "learning_rate must be > 0"),
     ({**FIT, "steps": 0}, "steps must be an integer >= 1"),
     ({**FIT, "early_stopping": {"patience": 1.5}}, "patience must be an integer"),
@@ -163,9 +163,17 @@ def test_defaults(model_cell):
     assert [t.name for t in config.trainables] == ["pas.g", "pas.e"]
     assert config.trainables[0].transform == dx.Softplus()  # S/cm² densities stay positive
     assert config.trainables[1].transform == dx.Identity()  # reversal potentials are free
-    assert [(term.kind, term.key) for term in config.loss] == [("mse", "v_soma")]
-    assert config.steps == 100 and config.patience is None
-    assert config.optimizer_spec == {"name": "adam", "learning_rate": 0.05}
+    # the default loss and optimiser (docs/fitting.md; tests/test_fit_defaults*.py)
+    assert [(term.kind, term.key) for term in config.loss] == [
+        ("mse", "v_soma"), ("windowed_mean", "v_soma"), ("windowed_std", "v_soma")
+    ]  # fmt: skip
+    assert [(p.name, p.steps) for p in config.phases] == [("adam", 100), ("lbfgs", 200)]
+    assert config.patience is None and config.n_starts == 1
+    one = fit_config_from_dict(
+        {"parameters": [{"quantity": "pas.g"}], "optimizer": {"name": "adam"}}, model_cell,
+        ["v_soma"],
+    )  # fmt: skip
+    assert one.steps == 100 and one.optimizer_spec == {"name": "adam", "learning_rate": 0.05}
 
 
 def flat_target(path, t_stop_ms=12.0):

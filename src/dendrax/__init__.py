@@ -72,7 +72,13 @@ from .solve._tree import AbstractTreeSolver, HinesLevels, HinesSequential  # noq
 from .train._connection_filter import Connections  # noqa: E402
 from .train._connections import ConnectionParameter  # noqa: E402
 from .train._divergence import SimulationDiverged, check_finite  # noqa: E402
-from .train._fit import FitResult, fit  # noqa: E402
+from .train._features import (  # noqa: E402
+    windowed_features,
+    windowed_mean,
+    windowed_spike_count,
+    windowed_std,
+)
+from .train._fit import FitResult, Phase, adam_then_lbfgs, fit  # noqa: E402
 from .train._losses import (  # noqa: E402
     mse,
     soft_max,
@@ -99,7 +105,15 @@ from .train._sharing import (  # noqa: E402
     PerRegion,
     Shared,
 )
-from .train._transforms import Affine, Chain, Identity, Sigmoid, Softplus, Transform  # noqa: E402
+from .train._transforms import (  # noqa: E402
+    Affine,
+    Chain,
+    Identity,
+    LogSigmoid,
+    Sigmoid,
+    Softplus,
+    Transform,
+)
 
 __version__ = "0.1.0"
 
@@ -207,6 +221,13 @@ __all__ = [
     "read_swc",
     "simulate",
     "FitResult",
+    "LogSigmoid",
+    "Phase",
+    "adam_then_lbfgs",
+    "windowed_features",
+    "windowed_mean",
+    "windowed_spike_count",
+    "windowed_std",
     "SimulationDiverged",
     "check_finite",
     "fit",

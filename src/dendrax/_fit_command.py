@@ -1,12 +1,16 @@
 """``dendrax fit MODEL.json --target TARGET.npz --config FIT.json -o FITTED.json``.
 
 Fits the trainable parameters of FIT.json (docs/fit_format.md) so that the model's recordings
-match TARGET.npz (the layout ``dendrax simulate`` writes), then writes the fitted model (same
-format as MODEL.json), the loss history (JSON) and a plot of target vs fitted traces (PNG).
+match TARGET.npz (the layout ``dendrax simulate`` writes) or TARGET.nwb (current-clamp series of
+an NWB file, whose stimuli then drive the model), then writes the fitted model (same format as
+MODEL.json), the loss history (JSON) and a plot of target vs fitted traces (PNG). The default
+loss, optimiser and steps are described, with the measurements behind them, in
+docs/fitting.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -17,6 +21,23 @@ import numpy as np
 def _fail(message: str) -> int:
     print(f"dendrax fit: error: {message}", file=sys.stderr)
     return 2
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _with_stimuli(model: dict, stimuli, model_from_dict):
+    """The model's cell with its stimuli replaced by sampled currents at recording sites:
+    ``stimuli`` holds ``(recording key, t_ms, i_nA)`` (an NWB target's)."""
+    sites = {r["key"]: r for r in model.get("recordings", [])}
+    entries = []
+    for key, t, i in stimuli:
+        site = sites[key]
+        entries.append({"type": "waveform", "branch": site["branch"], "x": site["x"],
+                        "t_ms": [float(v) for v in t], "i_nA": [float(v) for v in i]})  # fmt: skip
+    cell, _ = model_from_dict({**model, "stimuli": entries})
+    return cell
 
 
 def _values(params) -> dict:
@@ -38,22 +59,49 @@ def run_fit(
     import jax.numpy as jnp
 
     import dendrax as dx
-    from dendrax.io._fit_config import FitConfigError, load_fit_config, load_target, trace_loss
+    from dendrax.io._fit_config import (
+        FitConfigError,
+        NWBTarget,
+        is_nwb,
+        load_fit_config,
+        load_nwb_target,
+        load_target,
+        read_target_series,
+        trace_loss,
+    )
     from dendrax.io._fitted_model import write_fitted_model
-    from dendrax.io._model_json import ModelFileError, load_model
+    from dendrax.io._model_json import ModelFileError, load_model, model_from_dict
 
     history_path = history_path or output.with_suffix(".history.json")
     plot_path = plot_path or output.with_suffix(".png")
     try:
-        cell, options = load_model(model_path)
         with open(model_path) as f:
             model = json.load(f)
+        cell, options = load_model(model_path)
+    except (ModelFileError, ValueError, TypeError, OSError) as e:
+        return _fail(f"{model_path}: {e}")
+    dt = float(options["dt_ms"])
+    t_ms = np.arange(round(float(options["t_stop_ms"]) / dt) + 1) * dt
+    nwb: NWBTarget | None = None
+    try:
+        if is_nwb(target_path):
+            voltage = [r.key for r in cell.recordings if r.variable == "v"]
+            nwb = load_nwb_target(target_path, t_ms, voltage, read_target_series(config_path))
+            target = nwb.traces
+            if nwb.stimuli:
+                cell = _with_stimuli(model, nwb.stimuli, model_from_dict)
+        else:
+            target = load_target(target_path, t_ms)
+    except FitConfigError as e:
+        return _fail(str(e))
+    except (ModelFileError, ValueError) as e:
+        return _fail(f"{target_path}: its stimulus cannot drive {model_path}: {e}")
+    try:
         system = dx.compile(cell, dtype=jnp.float32 if float32 else jnp.float64, **options)
-    except (ModelFileError, ValueError, TypeError) as e:
+    except (ValueError, TypeError) as e:
         return _fail(f"{model_path}: {e}")
     t_ms = np.arange(system.n_steps + 1) * float(options["dt_ms"])
     try:
-        target = load_target(target_path, t_ms)
         keys = [k for k in system.records.keys if k in target]
         config = load_fit_config(config_path, cell, keys)
     except FitConfigError as e:
@@ -71,17 +119,26 @@ def run_fit(
     def loss(params):
         return loss_of_traces(traces(params))
 
+    if nwb is not None and progress:
+        used = ", ".join(nwb.series[k] for k, *_ in nwb.stimuli)
+        print(
+            f"target {target_path}: {nwb.series}; "
+            + (f"stimuli of {used} replace the model file's" if used else
+               "no stimulus series: the model file's stimuli drive the model")
+        )  # fmt: skip
     initial_params = pm.init()
     try:
         result = dx.fit(
             loss,
             initial_params,
-            config.optimizer,
-            config.steps,
+            list(config.phases),
             parameter_map=pm,
             patience=config.patience,
             min_delta=config.min_delta,
             progress=progress,
+            n_starts=config.n_starts,
+            seed=config.seed,
+            stop_loss=config.stop_loss,
         )
     except dx.SimulationDiverged as e:
         return _fail(str(e))
@@ -100,7 +157,16 @@ def run_fit(
         "steps_run": int(result.history.size),
         "stopped_early": result.stopped_early,
         "seconds": result.seconds,
+        "evaluations": result.evaluations,
+        "phase": [result.phase_names[j] for j in result.phase],
         "optimizer": config.optimizer_spec,
+        "default_optimizer": config.default_optimizer,
+        "loss_terms": [dataclasses.asdict(term) for term in config.loss],
+        "default_loss": config.default_loss,
+        "n_starts": config.n_starts,
+        "seed": config.seed,
+        "start": result.start,
+        "start_losses": [_finite_or_none(x) for x in result.start_losses],
         "parameters": {
             e.name: {
                 "groups": list(e.group_names),
@@ -111,6 +177,7 @@ def run_fit(
         },
         "model": str(model_path),
         "target": str(target_path),
+        "target_series": None if nwb is None else nwb.series,
         "config": str(config_path),
         "dtype": "float32" if float32 else "float64",
     }
@@ -118,14 +185,15 @@ def run_fit(
         json.dump(history, f, indent=1)
     from dendrax.viz._fit import plot_fit
 
-    title = f"dendrax fit: loss {result.history[0]:.4g} -> {result.best_loss:.4g}"
+    title = f"dendrax fit: loss {result.start_histories[0][0]:.4g} -> {result.best_loss:.4g}"
     keys = list(dict.fromkeys(term.key for term in config.loss))
     plot_fit(t_ms, target, fitted, plot_path, initial=initial, history=result.history,
              keys=keys, title=title)  # fmt: skip
+    starts = "" if config.n_starts == 1 else f", best of {config.n_starts} starts: {result.start}"
     print(
         f"fitted {len(pm.entries)} parameter(s) in {result.history.size} steps "
-        f"({result.seconds:.1f} s): loss {result.history[0]:.6g} -> {result.best_loss:.6g} "
-        f"(step {result.best_step})"
+        f"({result.seconds:.1f} s{starts}): loss {result.history[0]:.6g} -> "
+        f"{result.best_loss:.6g} (step {result.best_step})"
     )
     for name, values in _values(result.params).items():
         print(f"  {name} = {', '.join(f'{v:.6g}' for v in values)}")

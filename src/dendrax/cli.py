@@ -15,6 +15,7 @@ DOC_NAMES = (
     "model_format",
     "network_format",
     "fit_format",
+    "fitting",
     "channels",
     "gradients",
     "fitting_example",
@@ -305,14 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser(
         "fit",
-        help="fit trainable parameters of a JSON model to recorded traces (npz)",
+        help="fit trainable parameters of a JSON model to recorded traces (npz or NWB)",
         description="Fit the parameters listed in FIT.json (format: `dendrax docs fit_format`) "
-        "so that MODEL.json's recordings match TARGET.npz (as written by `dendrax simulate`); "
-        "write the fitted model (same format as MODEL.json), the loss history (JSON) and a plot "
-        "(PNG).",
+        "so that MODEL.json's recordings match TARGET.npz (as written by `dendrax simulate`) or "
+        "the current-clamp series of TARGET.nwb (whose stimuli then drive the model); write the "
+        "fitted model (same format as MODEL.json), the loss history (JSON) and a plot (PNG). "
+        "Without loss and optimizer in FIT.json the robust default is used (trace MSE plus "
+        "windowed features, log-scaled conductance bounds, Adam then L-BFGS: `dendrax docs "
+        "fitting`).",
     )
     fit.add_argument("model", help="model file (JSON)")
-    fit.add_argument("--target", required=True, help="target recordings (npz, `t` in ms)")
+    fit.add_argument(
+        "--target",
+        required=True,
+        help="target recordings: npz (`t` in ms, one array per key) or NWB (.nwb, needs pynwb)",
+    )
     fit.add_argument("--config", required=True, help="fit configuration (JSON)")
     fit.add_argument("-o", "--output", required=True, help="fitted model file to write (JSON)")
     fit.add_argument("--history", help="loss history file (default: OUTPUT with .history.json)")

@@ -108,6 +108,44 @@ class Sigmoid(Transform):
 
 
 @dataclasses.dataclass(frozen=True)
+class LogSigmoid(Transform):
+    """``x = exp(log(lower) + (log(upper) - log(lower)) · sigmoid(u))``: values inside
+    ``(lower, upper)`` with ``0 < lower < upper``, on a log scale.
+
+    A step in ``u`` changes ``x`` by a factor, not by an amount, so a density bounded by
+    ``[1e-5, 1e-2]`` moves as readily near 1e-5 as near 1e-2. ``dendrax fit`` uses it for
+    conductance densities (S/cm²) with ``[lower, upper]`` bounds (docs/fitting.md).
+    """
+
+    lower: float
+    upper: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.lower < self.upper:
+            raise ValueError(
+                f"LogSigmoid(lower={self.lower}, upper={self.upper}): need 0 < lower < upper "
+                "(a log scale needs positive bounds; use Sigmoid for others)."
+            )
+
+    def forward(self, u):
+        lo, hi = jnp.log(self.lower), jnp.log(self.upper)
+        return jnp.exp(lo + (hi - lo) * jax.nn.sigmoid(u))
+
+    def inverse(self, x):
+        lo, hi = jnp.log(self.lower), jnp.log(self.upper)
+        p = (jnp.log(jnp.asarray(x)) - lo) / (hi - lo)
+        return jnp.log(p) - jnp.log1p(-p)
+
+    def check(self, name, x):
+        x = jnp.asarray(x)
+        if not bool(jnp.all((x > self.lower) & (x < self.upper))):
+            raise ValueError(
+                f"{name}: initial value(s) must lie strictly inside ({self.lower}, {self.upper}) "
+                "for this LogSigmoid bound; give an init inside the interval or widen the bounds."
+            )
+
+
+@dataclasses.dataclass(frozen=True)
 class Chain(Transform):
     """Apply transforms in order: ``x = t_n(...t_2(t_1(u)))``."""
 
