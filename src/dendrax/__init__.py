@@ -25,6 +25,7 @@ from ._batch import batch_map, use_cpu_cores  # noqa: E402
 from .io._model_json import load_model  # noqa: E402
 from .io._network_json import load_network  # noqa: E402
 from .io._save_model import save_model  # noqa: E402
+from .io.nmodl import load_mod  # noqa: E402
 from .mechanisms import (  # noqa: E402
     HH,
     Channel,
@@ -239,6 +240,7 @@ __all__ = [
     "window_mean",
     "window_std",
     "load_model",
+    "load_mod",
     "plot_morphology",
     "plot_raster",
     "plot_traces",

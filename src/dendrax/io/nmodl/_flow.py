@@ -1,0 +1,362 @@
+"""Which variables each part of an NMODL file reads and writes, and the checks of every
+statement that is reachable from INITIAL, BREAKPOINT and the SOLVEd blocks.
+
+NEURON keeps every ASSIGNED variable from one call to the next, so a variable that some block
+reads before it has written it sees the value of an earlier block (``m_inf`` of
+``IT_huguenard.mod``: written by the state update, read by the next BREAKPOINT). dendrax's
+mechanisms are pure functions of their states, so such variables are carried as states; this
+module finds them: per block, the module variables possibly read before they are definitely
+written (``reads``), possibly written (``writes``) and definitely written (``definite``), with
+PROCEDURE and FUNCTION calls summarised from their bodies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from . import _ast as A
+
+if TYPE_CHECKING:
+    from ._analysis import Symbols
+
+
+@dataclasses.dataclass(frozen=True)
+class Effects:
+    reads: frozenset[str] = frozenset()  # module variables read before definitely written
+    writes: frozenset[str] = frozenset()  # module-level names possibly written
+    definite: frozenset[str] = frozenset()  # module variables definitely written
+    uses: frozenset[str] = frozenset()  # every module-level name read
+
+    def then(self, other: Effects) -> Effects:
+        """This block followed by ``other``."""
+        return Effects(
+            self.reads | (other.reads - self.definite),
+            self.writes | other.writes,
+            self.definite | other.definite,
+            self.uses | other.uses,
+        )
+
+
+class _Acc:
+    def __init__(self, definite: frozenset[str] = frozenset()):
+        self.reads: set[str] = set()
+        self.writes: set[str] = set()
+        self.definite: set[str] = set(definite)
+        self.uses: set[str] = set()
+
+    def add(self, e: Effects) -> None:
+        self.reads |= e.reads - self.definite
+        self.writes |= e.writes
+        self.definite |= e.definite
+        self.uses |= e.uses
+
+    def effects(self) -> Effects:
+        return Effects(
+            frozenset(self.reads),
+            frozenset(self.writes),
+            frozenset(self.definite),
+            frozenset(self.uses),
+        )
+
+
+class FlowAnalysis:
+    """Effects of blocks of one file (``symbols`` from :func:`._analysis._symbols`); raises
+    :class:`~._errors.NmodlError` for what cannot be lowered."""
+
+    def __init__(self, mod: A.ModFile, symbols: Symbols):
+        self.mod = mod
+        self.symbols = symbols
+        self._summaries: dict[str, Effects] = {}
+        self._active: list[str] = []
+
+    # --- public ----------------------------------------------------------------------------
+    def block(self, body: tuple[A.Stmt, ...], phase: str) -> Effects:
+        """Effects of a top-level block (``phase``: INITIAL, BREAKPOINT)."""
+        acc = _Acc()
+        self._body(body, set(), acc, phase, None)
+        effects = acc.effects()
+        self.check_specials(effects, phase)
+        return effects
+
+    def solve_effects(self, solves) -> Effects:
+        """Effects of the state update: the SOLVEd blocks in order."""
+        total = Effects()
+        for s in solves:
+            total = total.then(self.procedure(s.block))
+        return total
+
+    def procedure(self, name: str) -> Effects:
+        """The summary of a PROCEDURE, FUNCTION or DERIVATIVE block."""
+        if name in self._summaries:
+            return self._summaries[name]
+        proc = self.mod.procedures[name]
+        if name in self._active:
+            raise self._fail(
+                proc.line, f"{proc.kind} {name}", "calls itself; recursion is not supported."
+            )
+        self._active.append(name)
+        scope = set(proc.args)
+        if proc.kind == "FUNCTION":
+            scope.add(name)
+        acc = _Acc()
+        self._body(proc.body, scope, acc, proc.kind, proc)
+        self._active.pop()
+        self._summaries[name] = acc.effects()
+        return self._summaries[name]
+
+    def state_dependent(self, proc: A.Procedure, states: frozenset[str]) -> frozenset[str]:
+        """Names in a DERIVATIVE block whose value depends on the block's states (assigned
+        from an expression that reads one, or written by a call that reads one)."""
+        tainted = set(states)
+
+        def expr_tainted(e: A.Expr) -> bool:
+            if isinstance(e, A.Name):
+                return e.id in tainted
+            if isinstance(e, A.Unary):
+                return expr_tainted(e.operand)
+            if isinstance(e, A.Binary):
+                return expr_tainted(e.left) or expr_tainted(e.right)
+            if isinstance(e, A.Call):
+                if any(expr_tainted(a) for a in e.args):
+                    return True
+                if e.func in self.mod.procedures:
+                    return bool(self.procedure(e.func).uses & tainted)
+            return False
+
+        def walk(body):
+            for s in body:
+                if isinstance(s, A.Assign) and expr_tainted(s.value):
+                    tainted.add(s.target)
+                elif isinstance(s, A.CallStmt) and expr_tainted(s.call):
+                    tainted.update(self.procedure(s.call.func).writes)
+                elif isinstance(s, A.If):
+                    if expr_tainted(s.cond):  # both branches' writes depend on the states
+                        tainted.update(_assigned_names(s.body) | _assigned_names(s.orelse))
+                    walk(s.body)
+                    walk(s.orelse)
+                elif isinstance(s, A.Block):
+                    walk(s.body)
+
+        for _ in range(3):  # a later assignment can taint an earlier use through an IF
+            walk(proc.body)
+        return frozenset(tainted - states)
+
+    # --- walking -----------------------------------------------------------------------------
+    def _fail(self, line, construct, problem, fix=""):
+        from ._errors import NmodlError
+
+        return NmodlError(self.mod.source, line, construct, problem, fix)
+
+    def check_specials(self, effects: Effects, phase: str) -> None:
+        if "t" in effects.uses:
+            raise self._fail(
+                0,
+                f"t (time) in {phase}",
+                "dendrax does not pass the time to mechanisms yet.",
+                "Drive time-dependent inputs with a stimulus instead.",
+            )
+        if "dt" in effects.uses and phase != "SOLVE":
+            raise self._fail(
+                0,
+                f"dt in {phase}",
+                "dendrax passes the time step to the state update (the SOLVEd blocks) only.",
+                "Use dt in the DERIVATIVE block or a PROCEDURE it calls.",
+            )
+
+    def _body(self, body, scope: set[str], acc: _Acc, phase: str, proc) -> None:
+        scope = set(scope)
+        n = len(body)
+        for i, s in enumerate(body):
+            self._stmt(s, scope, acc, phase, proc, last=i == n - 1)
+
+    def _stmt(self, s, scope, acc: _Acc, phase, proc, last=False) -> None:
+        line = getattr(s, "line", 0)
+        if isinstance(s, A.Local):
+            scope.update(s.names)
+        elif isinstance(s, A.Assign):
+            self._expr(s.value, scope, acc)
+            self._write(s.target, scope, acc, phase, line)
+        elif isinstance(s, A.DiffEq):
+            if phase != "DERIVATIVE":
+                raise self._fail(
+                    line, f"{s.state}' = ...", f"a derivative outside a DERIVATIVE block ({phase})."
+                )
+            self._expr(s.value, scope, acc)
+            acc.writes.add(s.state)
+        elif isinstance(s, A.CallStmt):
+            self._call(s.call, scope, acc, statement=True)
+        elif isinstance(s, A.If):
+            self._expr(s.cond, scope, acc)
+            before = frozenset(acc.definite)
+            branches = []
+            for part in (s.body, s.orelse):
+                sub = _Acc(before)
+                self._body(part, scope, sub, phase, proc)
+                acc.reads |= sub.reads
+                acc.writes |= sub.writes
+                acc.uses |= sub.uses
+                branches.append(sub.definite)
+            acc.definite |= branches[0] & branches[1]
+        elif isinstance(s, A.Block):
+            self._body(s.body, scope, acc, phase, proc)
+        elif isinstance(s, A.Solve):
+            raise self._fail(
+                line,
+                f"SOLVE {s.block}",
+                f"SOLVE is only supported in BREAKPOINT (found in {phase}).",
+            )
+        elif isinstance(s, A.Table):
+            pass  # computed exactly (NEURON with usetable = 0)
+        elif isinstance(s, A.Verbatim):
+            self._verbatim(s, phase, proc, last)
+        elif isinstance(s, A.Unsupported):
+            raise self._fail(line, s.construct, "is not supported (yet).", _fix(s.construct))
+        else:  # pragma: no cover - the parser makes no other statements
+            raise self._fail(line, type(s).__name__, "is not supported.")
+
+    def _verbatim(self, s: A.Verbatim, phase, proc, last) -> None:
+        text = " ".join(s.text.split())
+        if text == "":
+            return
+        if text in ("return 0;", "return 0.;", "return 0.0;") and last and proc is not None:
+            if proc.kind in ("PROCEDURE", "FUNCTION"):
+                return
+        raise self._fail(
+            s.line,
+            "VERBATIM block",
+            f"holds C code ({text[:60]!r}), which dendrax cannot run.",
+            "Write it in NMODL, or remove it if it is not needed (only empty blocks and a "
+            "final 'return 0;' in a PROCEDURE or FUNCTION are accepted).",
+        )
+
+    def _write(self, name, scope, acc: _Acc, phase, line) -> None:
+        if name in scope:
+            return
+        kind = self.symbols.kinds.get(name)
+        if kind == "assigned":
+            acc.writes.add(name)
+            acc.definite.add(name)
+        elif kind == "state":
+            if phase == "BREAKPOINT":
+                raise self._fail(
+                    line,
+                    f"{name} = ...",
+                    "BREAKPOINT assigns a STATE; not supported.",
+                    "Change states in INITIAL or the SOLVEd block.",
+                )
+            acc.writes.add(name)
+        elif kind == "ion" and (name in self.symbols.currents or name in self.symbols.ion_writes):
+            acc.writes.add(name)
+        elif kind is None:
+            raise self._fail(
+                line,
+                f"{name} = ...",
+                f"{name!r} is not declared.",
+                "Declare it in ASSIGNED or as a LOCAL.",
+            )
+        else:
+            what = {
+                "parameter": "a PARAMETER",
+                "constant": "a constant",
+                "special": "NEURON's",
+                "ion": "an ion variable the file only reads",
+            }[kind]
+            raise self._fail(
+                line,
+                f"{name} = ...",
+                f"assigns {name}, which is {what}; not supported.",
+                "Assign an ASSIGNED variable (or a LOCAL) instead.",
+            )
+
+    def _expr(self, e, scope, acc: _Acc) -> None:
+        if isinstance(e, A.Name):
+            if e.id in scope:
+                return
+            kind = self.symbols.kinds.get(e.id)
+            if kind is None:
+                fix = _NAME_FIX.get(e.id, "Declare it (PARAMETER, ASSIGNED, STATE or LOCAL).")
+                raise self._fail(e.line, e.id, "is not declared.", fix)
+            acc.uses.add(e.id)
+            if kind == "assigned" and e.id not in acc.definite:
+                acc.reads.add(e.id)
+        elif isinstance(e, A.Unary):
+            self._expr(e.operand, scope, acc)
+        elif isinstance(e, A.Binary):
+            self._expr(e.left, scope, acc)
+            self._expr(e.right, scope, acc)
+        elif isinstance(e, A.Call):
+            self._call(e, scope, acc, statement=False)
+        elif isinstance(e, A.Index):
+            raise self._fail(e.line, f"{e.name}[...]", "arrays (tier B) are not supported yet.")
+        elif isinstance(e, A.Str):
+            raise self._fail(e.line, f'"{e.value}"', "a string is only allowed in printf.")
+
+    def _call(self, c: A.Call, scope, acc: _Acc, statement: bool) -> None:
+        from ._analysis import IGNORED_CALLS, MATH_FUNCTIONS, UNSUPPORTED_CALLS
+
+        if c.func in IGNORED_CALLS:
+            return
+        if c.func in UNSUPPORTED_CALLS:
+            raise self._fail(
+                c.line, f"{c.func}(...)", "is not supported.", UNSUPPORTED_CALLS[c.func]
+            )
+        for a in c.args:
+            self._expr(a, scope, acc)
+        proc = self.mod.procedures.get(c.func)
+        if proc is None:
+            if c.func not in MATH_FUNCTIONS:
+                raise self._fail(
+                    c.line,
+                    f"{c.func}(...)",
+                    f"calls an unknown function {c.func!r}.",
+                    "Define it as a FUNCTION in the file (or INCLUDE the file that does).",
+                )
+            expected = MATH_FUNCTIONS[c.func]
+        else:
+            if proc.kind not in ("PROCEDURE", "FUNCTION"):
+                raise self._fail(
+                    c.line,
+                    f"{c.func}(...)",
+                    f"calls the {proc.kind} block {c.func}; only PROCEDUREs and FUNCTIONs "
+                    "can be called.",
+                    "SOLVE it from BREAKPOINT instead.",
+                )
+            if proc.kind == "PROCEDURE" and not statement:
+                raise self._fail(
+                    c.line, f"{c.func}(...)", "uses a PROCEDURE as a value.", "Make it a FUNCTION."
+                )
+            expected = len(proc.args)
+            acc.add(self.procedure(c.func))
+        if len(c.args) != expected:
+            raise self._fail(
+                c.line, f"{c.func}(...)", f"takes {expected} argument(s), got {len(c.args)}."
+            )
+
+
+def _assigned_names(body) -> set[str]:
+    out: set[str] = set()
+    for s in body:
+        if isinstance(s, A.Assign):
+            out.add(s.target)
+        elif isinstance(s, A.If):
+            out |= _assigned_names(s.body) | _assigned_names(s.orelse)
+        elif isinstance(s, A.Block):
+            out |= _assigned_names(s.body)
+    return out
+
+
+_NAME_FIX = {
+    "diam": "dendrax does not pass the diameter to mechanisms yet; make it a PARAMETER.",
+    "area": "dendrax does not pass the area to density mechanisms; make it a PARAMETER.",
+}
+
+
+def _fix(construct: str) -> str:
+    if "KINETIC" in construct or construct in ("CONSERVE", "COMPARTMENT"):
+        return "Kinetic schemes (tier B) are not imported yet; write a DERIVATIVE block."
+    if "array" in construct or "FROM loop" in construct:
+        return "Arrays and loops (tier B) are not imported yet; write the elements out."
+    if construct in ("WATCH", "FOR_NETCONS") or "NET_RECEIVE" in construct:
+        return "Network events (tier C) are not imported yet."
+    return "Rewrite it with the supported statements (docs/nmodl.md)."

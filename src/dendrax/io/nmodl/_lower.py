@@ -1,0 +1,251 @@
+"""Lower an analysed NMODL file (:class:`~._analysis.Spec`) to a :class:`dendrax.Channel`
+subclass whose methods execute the file's blocks on JAX arrays (:mod:`._interp`).
+
+The blocks run where NEURON runs them (FORMAT_V2 section 7 gives the step order):
+
+* ``init_states``: the INITIAL block, after every STATE (and carried ASSIGNED variable) is set
+  to 0, as NEURON's ``state0`` defaults do; an ion concentration the file integrates starts at
+  the ion's value and changes only if INITIAL assigns it;
+* ``species_currents`` / ``assigned_values``: BREAKPOINT without its SOLVE statements, at the
+  voltage of the start of the step; the engine takes ``di/dv`` of it exactly (a JVP; NEURON
+  takes a difference quotient over 0.001 mV, the same for currents linear in ``v``);
+* ``update``: the SOLVE statements in order, at the new voltage:
+
+  - ``METHOD cnexp``: every equation ``x' = A + B x`` (:mod:`._linear`) becomes
+    ``x + (1 - exp(dt B)) (-A/B - x)``, or ``x + dt A`` where ``x`` does not occur, in the
+    order of the block (a later equation sees the new value of an earlier state);
+  - ``METHOD derivimplicit``: backward Euler, ``x1 = x0 + dt f(x1)``, by Newton's method on
+    the block's states with the exact Jacobian (one iteration where the equations are linear
+    in the states, which solves them exactly);
+  - ``METHOD euler``: ``x1 = x0 + dt f(x0)`` for all states at once;
+  - ``SOLVE proc``: the PROCEDURE's statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from ...mechanisms._base import NONSPECIFIC, Channel
+from . import _ast as A
+from ._analysis import DerivativeSolve, ProcedureSolve, Spec, equations
+from ._interp import Evaluator, Frame, as_num, broadcast, guard, nrn_exp
+
+_D = "D:"  # environment key of a state's derivative (merged through if/else like a variable)
+
+
+class _Program:
+    """The executable form of one file: its evaluator and the phases as functions."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.ev = Evaluator(spec.mod.procedures)
+        self.procedures = spec.mod.procedures
+
+    def env(self, v, params: Mapping[str, Any], celsius, states=None, dt=None) -> dict:
+        spec = self.spec
+        env: dict[str, Any] = dict(spec.constants)
+        for name in spec.parameters:
+            env[name] = params[name]
+        for name in spec.ion_reads:
+            env[name] = params[name] if name in params else 0.0
+        for name in spec.currents:
+            env[name] = 0.0
+        for name in spec.nonspecific:
+            env[name] = 0.0
+        for name in spec.module_vars:
+            env.setdefault(name, 0.0)
+        for name in spec.all_states:
+            env[name] = 0.0 if states is None else states[name]
+        env["v"] = v
+        env["celsius"] = celsius
+        if dt is not None:
+            env["dt"] = dt
+        return env
+
+    # --- phases --------------------------------------------------------------------------------
+    def initial(self, v, params, celsius) -> dict:
+        env = self.env(v, params, celsius)
+        self.ev.run(self.spec.initial, env)
+        out = {s: broadcast(env[s], v) for s in self.spec.all_states}
+        for name in self.spec.initial_ion_writes:
+            out[name] = broadcast(env[name], v)
+        return out
+
+    def breakpoint(self, v, states, params, celsius) -> dict:
+        env = self.env(v, params, celsius, states)
+        self.ev.run(self.spec.breakpoint, env)
+        return env
+
+    def update(self, v, states, params, dt, celsius) -> dict:
+        env = self.env(v, params, celsius, states, dt)
+        for solve in self.spec.solves:
+            if isinstance(solve, ProcedureSolve):
+                self.ev.run(self.procedures[solve.block].body, env)
+            elif solve.method == "cnexp":
+                self._cnexp(solve, env, dt)
+            elif solve.method == "euler":
+                self._euler(solve, env, dt)
+            else:
+                self._implicit(solve, env, dt)
+        out = {s: broadcast(env[s], v) for s in self.spec.all_states}
+        for name in self.spec.ion_writes:
+            out[name] = broadcast(env[name], v)
+        return out
+
+    # --- methods -------------------------------------------------------------------------------
+    def _cnexp(self, solve: DerivativeSolve, env: dict, dt) -> None:
+        proc = self.procedures[solve.block]
+        coeffs = {id(eq): solve.cnexp[i] for i, eq in enumerate(equations(proc.body))}
+        ev = self.ev
+
+        def step(eq: A.DiffEq, e: dict, frame: Frame, mask) -> None:
+            a_expr, b_expr = coeffs[id(eq)]
+            x = e[eq.state]
+            if b_expr is None:  # x does not occur: NEURON's explicit step x - dt*(-f)
+                f = as_num(ev.expr(eq.value, e, frame, mask))
+                e[eq.state] = x - dt * (-f)
+                return
+            a = 0.0 if a_expr is None else as_num(ev.expr(a_expr, e, frame, mask))
+            b = as_num(ev.expr(b_expr, e, frame, mask))
+            e[eq.state] = x + (1.0 - nrn_exp(dt * b)) * (-a / guard(b, mask, 1.0) - x)
+
+        ev.on_derivative = step
+        try:
+            ev.run(proc.body, env)
+        finally:
+            ev.on_derivative = None
+
+    def _derivatives(self, solve: DerivativeSolve, env: dict) -> dict:
+        """Run the block once, recording ``f`` of every equation (states unchanged)."""
+        ev = self.ev
+
+        def record(eq: A.DiffEq, e: dict, frame: Frame, mask) -> None:
+            e[_D + eq.state] = as_num(ev.expr(eq.value, e, frame, mask))
+
+        ev.on_derivative = record
+        try:
+            ev.run(self.procedures[solve.block].body, env)
+        finally:
+            ev.on_derivative = None
+        return {s: env.pop(_D + s, 0.0) for s in solve.states}
+
+    def _euler(self, solve: DerivativeSolve, env: dict, dt) -> None:
+        d = self._derivatives(solve, env)
+        for s in solve.states:
+            env[s] = env[s] + dt * d[s]
+
+    def _implicit(self, solve: DerivativeSolve, env: dict, dt) -> None:
+        states = solve.states
+        x0 = {s: broadcast(env[s], env["v"]) for s in states}
+
+        def derivs(xs):
+            e = dict(env)
+            e.update(xs)
+            d = self._derivatives(solve, e)
+            return {s: broadcast(d[s], xs[s]) for s in states}
+
+        x = x0
+        for _ in range(solve.newton_iterations):
+            columns = []
+            d = x0
+            for s in states:
+                tangent = {t: (jnp.ones_like if t == s else jnp.zeros_like)(x[t]) for t in states}
+                d, dd = jax.jvp(derivs, (x,), (tangent,))
+                columns.append(dd)
+            g = {s: x[s] - x0[s] - dt * d[s] for s in states}
+            if len(states) == 1:
+                (s,) = states
+                x = {s: x[s] - g[s] / (1.0 - dt * columns[0][s])}
+                continue
+            n = len(states)
+            jac = jnp.stack(
+                [jnp.stack([-dt * columns[j][si] for j in range(n)], -1) for si in states], -2
+            ) + jnp.eye(n)
+            rhs = jnp.stack([g[s] for s in states], -1)
+            delta = jnp.linalg.solve(jac, rhs[..., None])[..., 0]
+            x = {s: x[s] - delta[..., i] for i, s in enumerate(states)}
+        if solve.side_effects:
+            e = dict(env)
+            e.update(x)
+            self._derivatives(solve, e)
+            env.update({k: e[k] for k in solve.side_effects})
+        env.update(x)
+
+
+def lower(spec: Spec) -> type[Channel]:
+    """A new :class:`dendrax.Channel` subclass that executes ``spec``'s file."""
+    program = _Program(spec)
+    several = len(spec.nonspecific) > 1
+    nonspecific_name = spec.nonspecific[0] if len(spec.nonspecific) == 1 else "i"
+    assigned = spec.assigned + (spec.nonspecific if several else ())
+
+    def init_states(self, v, params, celsius):
+        return program.initial(v, params, celsius)
+
+    def update(self, v, states, params, dt, celsius):
+        return program.update(v, states, params, dt, celsius)
+
+    def species_currents(self, v, states, params, celsius):
+        env = program.breakpoint(v, states, params, celsius)
+        out = {ion: broadcast(env[name], v) for name, ion in spec.currents.items()}
+        if spec.nonspecific:
+            total = env[spec.nonspecific[0]]
+            for name in spec.nonspecific[1:]:
+                total = total + env[name]
+            out[NONSPECIFIC] = broadcast(total, v)
+        return out
+
+    def current(self, v, states, params, celsius):
+        parts = list(species_currents(self, v, states, params, celsius).values())
+        total = jnp.zeros_like(v)
+        for p in parts:
+            total = total + p
+        return total
+
+    def assigned_values(self, v, states, params, celsius):
+        env = program.breakpoint(v, states, params, celsius)
+        return {name: broadcast(env[name], v) for name in assigned}
+
+    namespace = {
+        "__module__": "dendrax.io.nmodl",
+        "__doc__": _docstring(spec),
+        "name": spec.name,
+        "parameters": dict(spec.parameters),
+        "states": spec.all_states,
+        "ion_reads": spec.ion_reads,
+        "ion_writes": spec.ion_writes,
+        "assigned": assigned,
+        "nonspecific_current": nonspecific_name,
+        "global_parameters": spec.global_parameters,
+        "ion_valences": dict(spec.valences),
+        "order_name": spec.order_name,
+        "nmodl_source": spec.mod.source,
+        "nmodl_methods": {s.block: getattr(s, "method", "PROCEDURE") for s in spec.solves},
+        "init_states": init_states,
+        "update": update,
+        "species_currents": species_currents,
+        "current": current,
+        "assigned_values": assigned_values,
+    }
+    return type(spec.name, (Channel,), namespace)
+
+
+def _docstring(spec: Spec) -> str:
+    params = ", ".join(f"{k} ({u})" for k, (_, u) in spec.parameters.items()) or "none"
+    lines = [
+        f"``{spec.name}``: imported from the NMODL file {spec.mod.source} by dendrax.load_mod.",
+        "",
+        f"Parameters: {params}.",
+        f"States: {', '.join(spec.all_states) or 'none'}.",
+    ]
+    if spec.ion_reads:
+        lines.append(f"Reads: {', '.join(spec.ion_reads)}.")
+    if spec.currents or spec.nonspecific:
+        lines.append(f"Currents: {', '.join([*spec.currents, *spec.nonspecific])} (mA/cm²).")
+    if spec.ion_writes:
+        lines.append(f"Integrates: {', '.join(spec.ion_writes)} (mM).")
+    return "\n".join(lines)
