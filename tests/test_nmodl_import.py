@@ -261,3 +261,217 @@ def test_time_is_refused_for_now():
 def test_a_missing_file_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="no file"):
         dx.load_mod(tmp_path / "absent.mod")
+
+
+# --- constructs beyond the validation files ------------------------------------------------------
+
+_GHK = """
+NEURON {
+    SUFFIX cag
+    USEION ca READ cai, cao WRITE ica
+    RANGE pbar
+}
+UNITS {
+    FARADAY = (faraday) (coulomb)
+    R = (k-mole) (joule/degC)
+}
+PARAMETER { pbar = 1e-4 (cm/s) }
+ASSIGNED { v (mV) celsius (degC) cai (mM) cao (mM) ica (mA/cm2) }
+STATE { m }
+BREAKPOINT {
+    SOLVE states METHOD cnexp
+    ica = pbar * m * m * ghk(v, cai, cao)
+}
+INITIAL { m = minf(v) }
+DERIVATIVE states { m' = (minf(v) - m) / 2 }
+FUNCTION minf(v (mV)) { minf = 1 / (1 + exp(-(v + 30) / 5)) }
+FUNCTION ghk(v (mV), ci (mM), co (mM)) (mA/cm2) {
+    LOCAL z, eci, eco
+    z = (1e-3) * 2 * FARADAY * v / (R * (celsius + 273.15))
+    eco = co * efun(z)
+    eci = ci * efun(-z)
+    ghk = (.001) * 2 * FARADAY * (eci - eco)
+}
+FUNCTION efun(z) {
+    if (fabs(z) < 1e-4) {
+        efun = 1 - z / 2
+    } else {
+        efun = z / (exp(z) - 1)
+    }
+}
+"""
+
+
+def _sites(v):
+    v = jnp.asarray(v, dtype=jnp.float64)
+    n = v.size
+    return (
+        v,
+        {"m": jnp.full(n, 0.4)},
+        {
+            "pbar": jnp.full(n, 1e-4),
+            "cai": jnp.full(n, 1e-4),
+            "cao": jnp.full(n, 2.0),
+        },
+    )
+
+
+def test_a_ghk_current_equals_the_library_ghk_and_has_neurons_conductance():
+    cag = dx.load_mod(_GHK)()
+    v, states, params = _sites([-80.0, -20.0, 0.0, 1e-9, 35.0])
+    celsius = jnp.asarray(34.0)
+    ica = cag.species_currents(v, states, params, celsius)["ca"]
+    want = 1e-4 * 0.4 * 0.4 * dx.mechanisms.ghk(v, 1e-4, 2.0, 2, celsius)
+    np.testing.assert_allclose(np.asarray(ica), np.asarray(want), rtol=1e-12, atol=1e-18)
+    # what the engine does: a JVP in v gives NEURON's (i(v + 0.001) - i(v))/0.001
+    cur = lambda vv: cag.current(vv, states, params, celsius)  # noqa: E731
+    _, slope = jax.jvp(cur, (v,), (jnp.ones_like(v),))
+    quotient = (cur(v + 0.001) - cur(v)) / 0.001
+    np.testing.assert_allclose(np.asarray(slope), np.asarray(quotient), rtol=1e-12)
+    exact = jax.vmap(jax.grad(lambda x: 1e-4 * 0.16 * dx.mechanisms.ghk(x, 1e-4, 2.0, 2, 34.0)))(v)
+    assert np.max(np.abs(np.asarray(slope - exact) / np.asarray(exact))) > 1e-6  # not linear
+    # gradients through the branch of efun at v = 0 (z = 0) are finite
+    g = jax.grad(
+        lambda p: jnp.sum(
+            jax.jvp(
+                lambda vv: cag.current(vv, states, {**params, "pbar": p}, celsius),
+                (v,),
+                (jnp.ones_like(v),),
+            )[1]
+        )
+    )(params["pbar"])
+    assert np.all(np.isfinite(np.asarray(g)))
+    gc = jax.grad(lambda c: jnp.sum(cag.current(v, states, params, c)))(celsius)
+    assert np.isfinite(float(gc))  # reaches z = 0 inside efun's unused branch
+    # float32: the exact derivative (a 0.001 mV quotient has no precision there)
+    v32 = v.astype(jnp.float32)
+    s32 = {k: x.astype(jnp.float32) for k, x in states.items()}
+    p32 = {k: x.astype(jnp.float32) for k, x in params.items()}
+    _, slope32 = jax.jvp(
+        lambda vv: cag.current(vv, s32, p32, jnp.float32(34.0)), (v32,), (jnp.ones_like(v32),)
+    )
+    np.testing.assert_allclose(np.asarray(slope32), np.asarray(exact), rtol=1e-3)
+    g32 = jax.grad(lambda vv: jnp.sum(cag.current(vv, s32, p32, jnp.float32(34.0))))(v32)
+    assert np.all(np.isfinite(np.asarray(g32)))
+
+
+def _one(text: str):
+    return dx.load_mod(text)()
+
+
+def test_derivimplicit_solves_a_nonlinear_equation_by_newton():
+    mech = _one(
+        "NEURON { SUFFIX quad RANGE k }\nPARAMETER { k = 3 (/ms) }\nSTATE { x }\n"
+        "BREAKPOINT { SOLVE s METHOD derivimplicit }\nINITIAL { x = 1 }\n"
+        "DERIVATIVE s { x' = -k * x * x }\n"
+    )
+    dt, k, x0 = 0.5, 3.0, jnp.asarray([1.0, 0.2, 0.0])
+    got = mech.update(jnp.zeros(3), {"x": x0}, {"k": jnp.full(3, k)}, dt, 6.3)["x"]
+    want = (-1.0 + jnp.sqrt(1.0 + 4.0 * dt * k * x0)) / (2.0 * dt * k)  # x1 = x0 - dt k x1²
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-13, atol=1e-15)
+
+
+def test_cnexp_falls_back_to_derivimplicit_where_the_state_is_in_a_call():
+    cls = dx.load_mod(
+        "NEURON { SUFFIX fb }\nSTATE { x }\nBREAKPOINT { SOLVE s METHOD cnexp }\n"
+        "DERIVATIVE s { x' = exp(-x) }\n"
+    )
+    assert cls.nmodl_methods == {"s": "derivimplicit"}
+    x0 = jnp.asarray([0.0, 2.0])
+    x1 = cls().update(jnp.zeros(2), {"x": x0}, {}, 0.1, 6.3)["x"]
+    np.testing.assert_allclose(np.asarray(x1 - x0 - 0.1 * jnp.exp(-x1)), 0.0, atol=1e-15)
+
+
+def test_euler_is_simultaneous_and_cnexp_sequential():
+    text = (
+        "NEURON {{ SUFFIX {name} }}\nSTATE {{ x y }}\nBREAKPOINT {{ SOLVE s METHOD {method} }}\n"
+        "DERIVATIVE s {{\n  x' = -x\n  y' = x - y\n}}\n"
+    )
+    dt, x0, y0 = 0.1, jnp.asarray([1.0]), jnp.asarray([0.5])
+    e = _one(text.format(name="eul", method="euler")).update(x0, {"x": x0, "y": y0}, {}, dt, 6.3)
+    np.testing.assert_allclose(float(e["x"][0]), 1.0 - dt * 1.0)
+    np.testing.assert_allclose(float(e["y"][0]), 0.5 + dt * (1.0 - 0.5))  # the old x
+    c = _one(text.format(name="cnx", method="cnexp")).update(x0, {"x": x0, "y": y0}, {}, dt, 6.3)
+    x1 = 1.0 * np.exp(-dt)
+    np.testing.assert_allclose(float(c["x"][0]), x1, rtol=1e-15)
+    np.testing.assert_allclose(float(c["y"][0]), 0.5 + (1 - np.exp(-dt)) * (x1 - 0.5), rtol=1e-15)
+
+
+def test_solve_of_a_procedure_runs_in_the_state_update_and_globals_are_global():
+    cls = dx.load_mod(
+        "NEURON { SUFFIX clock RANGE rate }\nPARAMETER { rate = 2 scale = 3 }\nSTATE { n }\n"
+        "BREAKPOINT { SOLVE tick }\nPROCEDURE tick() { n = n + rate * scale * dt }\n"
+    )
+    assert cls.global_parameters == ("scale",) and cls.states == ("n",)
+    out = cls().update(
+        jnp.zeros(2),
+        {"n": jnp.ones(2)},
+        {"rate": jnp.full(2, 2.0), "scale": jnp.full(2, 3.0)},
+        0.5,
+        6.3,
+    )
+    np.testing.assert_allclose(np.asarray(out["n"]), 4.0)
+
+
+def test_carry_keeps_state_update_values_as_states():
+    path = MOD_DIR / "NaTa_t.mod"
+    cls = dx.load_mod(path, carry=True)
+    assert cls is not dx.load_mod(path)
+    assert cls.states == ("m", "h", "mInf", "mTau", "hInf", "hTau")
+    v = jnp.asarray([-70.0, -38.0, 10.0])
+    out = cls().update(
+        v,
+        dict.fromkeys(cls.states, jnp.zeros(3)),
+        {"gNaTa_tbar": jnp.ones(3), "ena": jnp.full(3, 50.0)},
+        0.025,
+        34.0,
+    )
+    inf, tau = dx.mechanisms.NaTa_t().gates(v, {}, 34.0)["m"]
+    np.testing.assert_allclose(np.asarray(out["mInf"]), np.asarray(inf), rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(out["mTau"]), np.asarray(tau), rtol=1e-13)
+    assert dx.load_mod(path, carry=("mInf",)).states == ("m", "h", "mInf")
+    with pytest.raises(ValueError, match="gNaTa_t"):  # assigned in BREAKPOINT, not the update
+        dx.load_mod(path, carry=("gNaTa_t",))
+
+
+def test_include_units_valence_and_several_nonspecific_currents(tmp_path):
+    (tmp_path / "rates.inc").write_text("FUNCTION half(x) { half = x / 2 }\n")
+    main = tmp_path / "main.mod"
+    main.write_text(
+        "NEURON {\n  SUFFIX inc\n  USEION x READ ex WRITE ix VALENCE 1\n"
+        "  NONSPECIFIC_CURRENT ia, ib\n  RANGE g\n}\n"
+        'INCLUDE "rates.inc"\n'
+        "UNITS {\n  F = (faraday) (kilocoulombs)\n}\n"
+        "PARAMETER { g = 1 (S/cm2) }\n"
+        "ASSIGNED { v (mV) ex (mV) ix (mA/cm2) ia (mA/cm2) ib (mA/cm2) }\n"
+        "BREAKPOINT {\n  ix = g * (v - ex)\n  ia = half(g) * F\n  ib = 1\n}\n"
+    )
+    cls = dx.load_mod(main)
+    assert cls.ion_valences == {"x": 1} and cls.ion_reads == ("ex",)
+    assert cls.nonspecific_current == "i" and set(cls.assigned) == {"ia", "ib"}
+    v, p = jnp.asarray([0.0]), {"g": jnp.asarray([1.0]), "ex": jnp.asarray([-10.0])}
+    parts = cls().species_currents(v, {}, p, 6.3)
+    np.testing.assert_allclose(float(parts["x"][0]), 10.0)
+    np.testing.assert_allclose(
+        float(parts[dx.mechanisms.NONSPECIFIC][0]), 96.48533212331002 / 2 + 1
+    )
+    (tmp_path / "rates.inc").write_text("FUNCTION half(x) { half = x / 4 }\n")
+    assert dx.load_mod(main) is not cls  # a changed INCLUDE re-imports
+
+
+def test_unknown_unit_constants_and_missing_valences_are_refused():
+    e = _error("NEURON { SUFFIX uc }\nUNITS {\n  Q = (planck) (joule-sec)\n}\nBREAKPOINT { }\n")
+    assert e.line == 3 and "CONSTANT" in str(e)
+    e = _error("NEURON {\n  SUFFIX nv\n  USEION x READ ex\n}\nBREAKPOINT { }\n")
+    assert e.line == 3 and "VALENCE" in str(e)
+
+
+@pytest.mark.slow  # 5-15 s: 100 Adam steps through the simulation
+def test_the_docs_example_imports_simulates_and_fits(monkeypatch):
+    """docs/nmodl.md's first code block runs and recovers gNaTa_tbar."""
+    text = (HERE.parent / "docs" / "nmodl.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(HERE.parent)
+    scope: dict = {}
+    exec(compile(code, "docs/nmodl.md", "exec"), scope)
+    assert abs(float(scope["p"]["gna"][0]) - 2.0) < 0.01

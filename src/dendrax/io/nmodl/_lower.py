@@ -28,6 +28,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.custom_derivatives import SymbolicZero
 
 from ...mechanisms._base import NONSPECIFIC, Channel
 from . import _ast as A
@@ -176,6 +177,47 @@ class _Program:
         env.update(x)
 
 
+DV_MV = 0.001  # NEURON's step for di/dv: (i(v + 0.001) - i(v)) / 0.001
+
+
+def _with_neuron_conductance(currents):
+    """``currents(v, states, params, celsius)`` whose derivative in ``v`` is NEURON's
+    difference quotient ``(i(v + 0.001) - i(v)) / 0.001`` (nrn_cur's conductance), and exact in
+    everything else. The engine's JVP of the currents then gives NEURON's conductance for
+    currents that are not linear in ``v`` (GHK); for ohmic ones the two agree to round-off."""
+
+    @jax.custom_jvp
+    def f(v, states, params, celsius):
+        return currents(v, states, params, celsius)
+
+    def rule(primals, tangents):
+        v, states, params, celsius = primals
+        tv, rest = tangents[0], tangents[1:]
+        out = currents(v, states, params, celsius)
+        t_out = {k: jnp.zeros_like(x) for k, x in out.items()}
+        leaves = jax.tree_util.tree_leaves(rest, is_leaf=_is_zero)
+        if any(not _is_zero(t) for t in leaves):
+            filled = jax.tree_util.tree_map(
+                lambda t, p: jnp.zeros_like(p) if _is_zero(t) else t,
+                rest,
+                primals[1:],
+                is_leaf=_is_zero,
+            )
+            _, t_rest = jax.jvp(lambda *a: currents(v, *a), primals[1:], tuple(filled))
+            t_out = {k: t_out[k] + t_rest[k] for k in out}
+        if not _is_zero(tv):
+            high = currents(v + DV_MV, states, params, celsius)
+            t_out = {k: t_out[k] + (high[k] - out[k]) / DV_MV * tv for k in out}
+        return out, t_out
+
+    f.defjvp(rule, symbolic_zeros=True)
+    return f
+
+
+def _is_zero(t) -> bool:
+    return isinstance(t, SymbolicZero)
+
+
 def lower(spec: Spec) -> type[Channel]:
     """A new :class:`dendrax.Channel` subclass that executes ``spec``'s file."""
     program = _Program(spec)
@@ -189,7 +231,7 @@ def lower(spec: Spec) -> type[Channel]:
     def update(self, v, states, params, dt, celsius):
         return program.update(v, states, params, dt, celsius)
 
-    def species_currents(self, v, states, params, celsius):
+    def raw_currents(v, states, params, celsius):
         env = program.breakpoint(v, states, params, celsius)
         out = {ion: broadcast(env[name], v) for name, ion in spec.currents.items()}
         if spec.nonspecific:
@@ -198,6 +240,13 @@ def lower(spec: Spec) -> type[Channel]:
                 total = total + env[name]
             out[NONSPECIFIC] = broadcast(total, v)
         return out
+
+    neuron_currents = _with_neuron_conductance(raw_currents)
+
+    def species_currents(self, v, states, params, celsius):
+        if jnp.result_type(v) == jnp.float32:
+            return raw_currents(v, states, params, celsius)
+        return neuron_currents(v, states, params, celsius)
 
     def current(self, v, states, params, celsius):
         parts = list(species_currents(self, v, states, params, celsius).values())
