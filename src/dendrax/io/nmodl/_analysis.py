@@ -128,6 +128,7 @@ def analyse(mod: A.ModFile, order_name: str = "", carry: tuple[str, ...] | bool 
     }
     flow.check_specials(effects["SOLVE"], "SOLVE")
     carried, recordable = _carried(mod, symbols, effects, carry)
+    _check_initial_dt(mod, flow, symbols.states + tuple(carried) + ions.writes)
     solves = tuple(
         dataclasses.replace(
             s,
@@ -484,10 +485,27 @@ def _derivative_solve(mod, symbols: Symbols, flow, proc: A.Procedure, method: st
     iterations = 1
     if method == "derivimplicit":
         linear = all(jointly_affine(eq.value, frozenset(states)) for eq in eqs)
-        tainted = flow.state_dependent(proc, frozenset(states))
+        tainted = flow.tainted(proc.body, frozenset(states)) - set(states)
         if not linear or any(mentions(eq.value, tainted) for eq in eqs):
             iterations = NEWTON_ITERATIONS
     return DerivativeSolve(proc.name, method, line, tuple(states), cnexp, iterations)
+
+
+def _check_initial_dt(mod: A.ModFile, flow: FlowAnalysis, kept: tuple[str, ...]) -> None:
+    """INITIAL may compute values from dt (an older file's ``rates()`` computes
+    ``1 - exp(-dt/tau)`` for its state update) as long as no state depends on them: dendrax's
+    INITIAL runs without a time step (dt is NaN there)."""
+    if not mod.initial:
+        return
+    bad = sorted(flow.tainted(mod.initial, frozenset({"dt"})) & set(kept))
+    if bad:
+        raise fail(
+            mod,
+            mod.initial_line,
+            "INITIAL",
+            f"computes {', '.join(bad)} from dt; dendrax initialises without a time step.",
+            "Compute the initial value without dt (the state update may use it).",
+        )
 
 
 def _carried(mod, symbols: Symbols, effects: dict[str, Effects], carry):

@@ -105,42 +105,61 @@ class FlowAnalysis:
         self._summaries[name] = acc.effects()
         return self._summaries[name]
 
-    def state_dependent(self, proc: A.Procedure, states: frozenset[str]) -> frozenset[str]:
-        """Names in a DERIVATIVE block whose value depends on the block's states (assigned
-        from an expression that reads one, or written by a call that reads one)."""
-        tainted = set(states)
+    def tainted(self, body: tuple[A.Stmt, ...], sources: frozenset[str]) -> frozenset[str]:
+        """Names whose value after ``body`` may depend on ``sources`` (assigned from an
+        expression that reads one, in a branch of a condition that does, or by a call whose
+        arguments or module variables do); an assignment from an independent value clears a
+        name again."""
+        t = set(sources)
+        self._taint_body(body, t, depth=0)
+        return frozenset(t)
 
-        def expr_tainted(e: A.Expr) -> bool:
-            if isinstance(e, A.Name):
-                return e.id in tainted
-            if isinstance(e, A.Unary):
-                return expr_tainted(e.operand)
-            if isinstance(e, A.Binary):
-                return expr_tainted(e.left) or expr_tainted(e.right)
-            if isinstance(e, A.Call):
-                if any(expr_tainted(a) for a in e.args):
-                    return True
-                if e.func in self.mod.procedures:
-                    return bool(self.procedure(e.func).uses & tainted)
-            return False
+    def _taint_body(self, body, t: set[str], depth: int) -> None:
+        for s in body:
+            if isinstance(s, A.Assign):
+                if self._taint_expr(s.value, t, depth):
+                    t.add(s.target)
+                else:
+                    t.discard(s.target)
+            elif isinstance(s, A.Local):
+                t.difference_update(s.names)
+            elif isinstance(s, A.CallStmt):
+                self._taint_expr(s.call, t, depth)
+            elif isinstance(s, A.If):
+                cond = self._taint_expr(s.cond, t, depth)
+                branches = []
+                for part in (s.body, s.orelse):
+                    sub = set(t)
+                    self._taint_body(part, sub, depth)
+                    branches.append(sub)
+                t |= branches[0] | branches[1]
+                if cond:
+                    t |= _assigned_names(s.body) | _assigned_names(s.orelse)
+            elif isinstance(s, A.Block):
+                self._taint_body(s.body, t, depth)
 
-        def walk(body):
-            for s in body:
-                if isinstance(s, A.Assign) and expr_tainted(s.value):
-                    tainted.add(s.target)
-                elif isinstance(s, A.CallStmt) and expr_tainted(s.call):
-                    tainted.update(self.procedure(s.call.func).writes)
-                elif isinstance(s, A.If):
-                    if expr_tainted(s.cond):  # both branches' writes depend on the states
-                        tainted.update(_assigned_names(s.body) | _assigned_names(s.orelse))
-                    walk(s.body)
-                    walk(s.orelse)
-                elif isinstance(s, A.Block):
-                    walk(s.body)
-
-        for _ in range(3):  # a later assignment can taint an earlier use through an IF
-            walk(proc.body)
-        return frozenset(tainted - states)
+    def _taint_expr(self, e, t: set[str], depth: int) -> bool:
+        if isinstance(e, A.Name):
+            return e.id in t
+        if isinstance(e, A.Unary):
+            return self._taint_expr(e.operand, t, depth)
+        if isinstance(e, A.Binary):
+            left = self._taint_expr(e.left, t, depth)
+            return self._taint_expr(e.right, t, depth) or left
+        if isinstance(e, A.Call):
+            args = [self._taint_expr(a, t, depth) for a in e.args]
+            proc = self.mod.procedures.get(e.func)
+            if proc is None or depth > 32:
+                return any(args) or (proc is not None)
+            local = set(proc.args) | _local_names(proc.body)
+            if proc.kind == "FUNCTION":
+                local.add(proc.name)
+            inner = {a for a, ta in zip(proc.args, args) if ta}
+            inner |= {n for n in t if n not in local}
+            self._taint_body(proc.body, inner, depth + 1)
+            t |= {n for n in inner if n not in local}
+            return proc.kind == "FUNCTION" and proc.name in inner
+        return False
 
     # --- walking -----------------------------------------------------------------------------
     def _fail(self, line, construct, problem, fix=""):
@@ -156,7 +175,7 @@ class FlowAnalysis:
                 "dendrax does not pass the time to mechanisms yet.",
                 "Drive time-dependent inputs with a stimulus instead.",
             )
-        if "dt" in effects.uses and phase != "SOLVE":
+        if "dt" in effects.uses and phase == "BREAKPOINT":
             raise self._fail(
                 0,
                 f"dt in {phase}",
@@ -332,6 +351,18 @@ class FlowAnalysis:
             raise self._fail(
                 c.line, f"{c.func}(...)", f"takes {expected} argument(s), got {len(c.args)}."
             )
+
+
+def _local_names(body) -> set[str]:
+    out: set[str] = set()
+    for s in body:
+        if isinstance(s, A.Local):
+            out.update(s.names)
+        elif isinstance(s, A.If):
+            out |= _local_names(s.body) | _local_names(s.orelse)
+        elif isinstance(s, A.Block):
+            out |= _local_names(s.body)
+    return out
 
 
 def _assigned_names(body) -> set[str]:

@@ -69,7 +69,7 @@ class _Program:
 
     # --- phases --------------------------------------------------------------------------------
     def initial(self, v, params, celsius) -> dict:
-        env = self.env(v, params, celsius)
+        env = self.env(v, params, celsius, dt=jnp.nan)  # no state depends on it (analysis)
         self.ev.run(self.spec.initial, env)
         out = {s: broadcast(env[s], v) for s in self.spec.all_states}
         for name in self.spec.initial_ion_writes:
