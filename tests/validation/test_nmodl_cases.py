@@ -12,7 +12,8 @@ Tolerances as there: voltages max |dV| <= 1e-4 mV, every other recording 1e-6 of
 reference's range, identical spike counts with times within 1e-4 ms. Measured: <= 3e-9 mV on
 the Hay cases, <= 3e-10 mV on the dxnm cases (with the exact di/dv instead of NEURON's
 0.001 mV difference quotient the GHK cases would differ by 3e-6 and 1.2e-5 mV); the imported
-and the hand-written classes agree to ~1e-10 mV.
+and the hand-written classes agree to <= 6.3e-9 mV except in the two bursting Pospischil cells,
+which amplify round-off (2.3e-7 mV LTS, 5e-5 mV IB; NEURON to the library there: 1.5e-5 mV).
 """
 
 from __future__ import annotations
@@ -107,9 +108,19 @@ def test_imported_mechanisms_reproduce_neuron_and_the_library_in_every_case(name
     lib, _ = _run(name, DEFAULT_REGISTRY)
     for key in lib.keys():
         a, b = np.asarray(mine[key]), np.asarray(lib[key])
-        # round-off differences grow through spikes (measured <= 1e-8 mV)
-        tol = 1e-6 if key.startswith("v") else 1e-8 * max(float(np.max(np.abs(b))), 1e-300)
+        if key.startswith("v"):
+            tol = CHAOTIC_V_TOL_MV.get(name, 1e-8)
+        else:
+            rel = OTHER_TOL if name in CHAOTIC_V_TOL_MV else 1e-8
+            tol = rel * max(float(np.max(np.abs(b))), 1e-300)
         assert float(np.max(np.abs(a - b))) <= tol, key
+
+
+# Bursting cells amplify round-off: a 1e-11 relative change of the conductance (NEURON's
+# difference quotient instead of the exact di/dv) moves the IB trace by 5e-5 mV (the library
+# itself is 1.5e-5 mV from NEURON there, the imported classes 6.5e-5 mV). Measured in the other
+# cases: <= 6.3e-9 mV. Other recordings of the bursting cells: NEURON's criterion (1e-6).
+CHAOTIC_V_TOL_MV = {"dxch_pos_IB": V_TOL_MV, "dxch_pos_LTS": 1e-6}
 
 
 def test_the_nmodl_cases_exist():

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..mechanisms import DEFAULT_REGISTRY, MechanismRegistry
 from ..model._cell import Cell
+from ..model._compile._records import is_recordable_name
 from ..model._stimuli import IClamp, SEClamp, Waveform
 from ..morphology._geometry import BranchGeometry, Geometry
 from ..morphology._selection import Location
@@ -25,7 +26,6 @@ from ._checks import check_number, check_unknown
 from ._model_v2 import (
     globals_from_dict,
     insert_mechanism,
-    recordable_name,
     seclamp_from_dict,
     set_ions,
 )
@@ -246,7 +246,7 @@ def model_from_dict(
             var, mech = "i", f"stim{stim_index}"
         elif mech is None and var != "v" and "." not in var and registry.owners_of_state(var):
             mech = _state_owner(where, var, registry)
-        elif mech is None and not recordable_name(var, registry):
+        elif mech is None and not is_recordable_name(var, registry.values()):
             raise ModelFileError(
                 f"{where}.var={var!r} is neither 'v' nor a state, current or ion variable of a "
                 f"known mechanism (states: { {n: list(c.states) for n, c in registry.items()} })."

@@ -16,7 +16,6 @@ import numpy as np
 from ..mechanisms import MechanismRegistry
 from ..mechanisms._ions import SPECIES
 from ..model._cell import Cell
-from ..model._compile._records import is_recordable_name
 from ..model._distributions import distribution_values
 from ..model._stimuli import SEClamp
 from ..model._units import unit_context
@@ -142,11 +141,6 @@ def _reads(mechanisms, ion: str) -> tuple[bool, bool]:
     conc = {ion + "i", ion + "o"}
     uses_c = any(conc & set(m.ion_reads + m.ion_writes) for m in mechanisms)
     return reads_e, uses_c
-
-
-def recordable_name(var: str, registry: MechanismRegistry) -> bool:
-    """Whether ``var`` can name a recording of a cell with the registry's mechanisms."""
-    return is_recordable_name(var, registry.values())
 
 
 def set_ions(cell: Cell, where: str, branch: int, ions: Any, error, mechanisms: tuple = ()) -> None:

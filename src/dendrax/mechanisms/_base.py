@@ -150,6 +150,12 @@ class Mechanism(eqx.Module):
         ``derived`` (default: none)."""
         return {}
 
+    @classmethod
+    def current_name(cls, species: str) -> str:
+        """NEURON's name of the current of ``species`` (a key of :meth:`species_currents`):
+        ``i<ion>``, or ``nonspecific_current`` for :data:`NONSPECIFIC`."""
+        return cls.nonspecific_current if species == NONSPECIFIC else "i" + species
+
     def assigned_values(
         self, v: Array, states: Mapping[str, Array], params: Mapping[str, Array], celsius: Array
     ) -> dict[str, Array]:

@@ -26,10 +26,7 @@ def recorded_groups(system: System) -> frozenset[int]:
 
 def named_currents(group: MechanismGroup, parts: dict[str, Array]) -> dict[str, Array]:
     """Species currents under NEURON's names (``ina``, ``ica``, the nonspecific name)."""
-    mtype = group.mechanism_type
-    return {
-        (mtype.nonspecific_current if sp == NONSPECIFIC else "i" + sp): x for sp, x in parts.items()
-    }
+    return {group.mechanism_type.current_name(sp): x for sp, x in parts.items()}
 
 
 def membrane_currents(

@@ -49,17 +49,3 @@ def site_params(
     if v is not None and group.pre_compartments is not None:
         params = {**params, "v_pre": v[group.pre_compartments]}
     return params
-
-
-def params_at(
-    system: System, group: MechanismGroup, positions: Array, v: Array, env: dict[str, Array]
-) -> dict[str, Array]:
-    """:func:`site_params` at some sites only (``positions`` into the group's sites)."""
-    comps = group.compartments[positions]
-    params = {k: p[positions] for k, p in group.params.items()}
-    for name in group.mechanism_type.ion_reads:
-        if name in env:
-            params[name] = env[name][comps]
-    if group.pre_compartments is not None:
-        params["v_pre"] = v[group.pre_compartments[positions]]
-    return params

@@ -10,21 +10,19 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from ..mechanisms._base import NONSPECIFIC
-from ._cable import membrane_area
-from ._ions import ion_environment, params_at, site_params
+from ._cable import cable_constants, membrane_area
+from ._currents import membrane_currents
+from ._ions import ion_environment, site_params
 from ._state import State
 from ._system import System
 
 Array = jax.Array
 
 
-def _breakpoint_values(
-    system: System, start: State, end: State, env: dict, probe: dict | None
-) -> Array:
-    """The ``(n_current,)`` current and assigned recordings, from the step's ``probe`` (or
-    evaluated at the state ``start``) and for the capacitive part of ``i_membrane`` the
-    voltage change to ``end``."""
+def _breakpoint_values(system: System, start: State, end: State, probe: dict) -> Array:
+    """The ``(n_current,)`` current and assigned recordings, from the step's ``probe``
+    (``membrane_currents``), and for the capacitive part of ``i_membrane`` the voltage change
+    from ``start`` to ``end``."""
     rec = system.records
     columns = []
     for (gi, name, to_density), pos in zip(rec.current_sources, rec.current_positions):
@@ -33,34 +31,22 @@ def _breakpoint_values(
             columns.append(1e-3 * system.cm_uF_cm2[pos] * dv / system.dt_ms)
             continue
         group = system.mechanisms[gi]
-        mtype, mech = group.mechanism_type, group.mechanism
-        comps = group.compartments[pos]
-        if probe is not None:
-            value = jnp.broadcast_to(probe[gi][name], group.compartments.shape)[pos]
-            if to_density:
-                value = value / (0.01 * membrane_area(system)[comps])
-            columns.append(value)
-            continue
-        v = start.v[comps]
-        states = {k: x[pos] for k, x in start.states[gi].items()}
-        params = params_at(system, group, pos, start.v, env)
-        if name in mtype.assigned:
-            value = mech.assigned_values(v, states, params, system.celsius)[name]
-        else:
-            parts = mech.species_currents(v, states, params, system.celsius)
-            named = {
-                (mtype.nonspecific_current if sp == NONSPECIFIC else "i" + sp): x
-                for sp, x in parts.items()
-            }
-            value = named[name]
-        value = jnp.broadcast_to(value, pos.shape)
+        value = jnp.broadcast_to(probe[gi][name], group.compartments.shape)[pos]
         if to_density:  # a point current (nA) into the compartment's density (mA/cm²)
-            value = value / (0.01 * membrane_area(system)[comps])
+            value = value / (0.01 * membrane_area(system)[group.compartments[pos]])
         columns.append(value)
     total = jnp.zeros(rec.n_current, start.v.dtype)
     if not columns:  # e.g. i_ion where no mechanism is inserted
         return total
     return total.at[rec.current_target].add(jnp.concatenate(columns))
+
+
+def _probe_at(system: System, state: State) -> tuple[dict, dict]:
+    """What ``step_recorded`` returns for a step starting at ``state`` (the initial sample)."""
+    env = ion_environment(system, state.conc)
+    probe: dict = {}
+    membrane_currents(system, cable_constants(system), state.v, state.states, env, probe)
+    return probe, env
 
 
 def sample(
@@ -75,7 +61,7 @@ def sample(
     ``state``: after the step; ``start``: at its start (default ``state``: the initial
     sample); ``drive``: the step's :class:`~dendrax.solve._step.Drive` (voltage clamps);
     ``recorded``: the step's currents and ion variables (``step_recorded``), else they are
-    evaluated from ``start``.
+    evaluated at ``start``.
     """
     rec = system.records
     start = state if start is None else start
@@ -90,10 +76,10 @@ def sample(
         values = {**system.ion_values, **state.conc}
         parts += [values[n][nodes] for n, nodes in zip(rec.conc_names, rec.conc_nodes)]
     if rec.needs_start_of_step or rec.n_current:
-        probe, env = (None, ion_environment(system, start.conc)) if recorded is None else recorded
+        probe, env = _probe_at(system, start) if recorded is None else recorded
         parts += [env[n][nodes] for n, nodes in zip(rec.erev_names, rec.erev_nodes)]
         if rec.n_current:
-            parts.append(_breakpoint_values(system, start, state, env, probe))
+            parts.append(_breakpoint_values(system, start, state, probe))
     if rec.clamp_index is not None and rec.clamp_index.size and system.clamps is not None:
         clamps, idx = system.clamps, rec.clamp_index
         vc, on = drive.clamp_vc_mV[idx], drive.clamp_on[idx]

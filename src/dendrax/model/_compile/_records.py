@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...mechanisms._base import NONSPECIFIC, Mechanism
+from ...mechanisms._base import Mechanism
 from ...mechanisms._ions import SPECIES, parse_ion_variable
 from ...solve._system import IonPools, MechanismGroup, RecordSpec
 from .._cell import Cell, Recording
@@ -29,9 +29,7 @@ def breakpoint_names(mtype: type[Mechanism]) -> tuple[tuple[str, ...], tuple[str
     shapes = jax.eval_shape(
         lambda v, st, p: mech.species_currents(v, st, p, jnp.float64(6.3)), one, states, params
     )
-    currents = tuple(
-        mtype.nonspecific_current if species == NONSPECIFIC else "i" + species for species in shapes
-    )
+    currents = tuple(mtype.current_name(species) for species in shapes)
     return currents, tuple(mtype.assigned)
 
 
@@ -78,6 +76,25 @@ def _names_at(groups, density_position, point_position, c: int, comp: int) -> li
             currents, assigned = breakpoint_names(mtype)
             out += [f"{key}.{x}" for x in (*mtype.states, *mtype.derived, *currents, *assigned)]
     return out
+
+
+def _currents_at(ctx, c: int, comp: int, only: str | None) -> list:
+    """``[(group, name, to_density, site)]`` of every current of every mechanism at
+    compartment ``comp`` of cell ``c`` (or only those called ``only``): density groups first,
+    then point mechanisms (their nA converted to mA/cm²)."""
+    groups, density_position, point_position, _, _ = ctx
+    parts = []
+    for gi, pos in density_position.values():
+        if pos[comp] >= 0:
+            for name in breakpoint_names(groups[gi].mechanism_type)[0]:
+                if only is None or name == only:
+                    parts.append((gi, name, False, int(pos[comp])))
+    for (cc, _), (gi, site) in sorted(point_position.items(), key=lambda kv: kv[1]):
+        if cc == c and int(groups[gi].compartments[site]) == comp:
+            for name in breakpoint_names(groups[gi].mechanism_type)[0]:
+                if only is None or name == only:
+                    parts.append((gi, name, True, site))
+    return parts
 
 
 def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
@@ -141,32 +158,12 @@ def _resolve(rec: Recording, c: int, comp: int, ctx) -> tuple:
     if kind in ("conc_in", "conc_out", "erev") and variable in ion_names:
         return ("erev" if kind == "erev" else "conc"), variable, comp
     if variable in MEMBRANE_CURRENTS:
-        parts = []
-        for gi, pos in density_position.values():
-            if pos[comp] >= 0:
-                for name in breakpoint_names(groups[gi].mechanism_type)[0]:
-                    parts.append((gi, name, False, int(pos[comp])))
-        for (cc, _), (gi, site) in sorted(point_position.items(), key=lambda kv: kv[1]):
-            group = groups[gi]
-            if cc == c and int(group.compartments[site]) == comp:
-                for name in breakpoint_names(group.mechanism_type)[0]:
-                    parts.append((gi, name, True, site))
+        parts = _currents_at(ctx, c, comp, None)
         if variable == "i_membrane":
             parts.append((-1, "i_cap", False, comp))
         return "current", parts, None
     if kind == "current":
-        parts = []
-        for gi, pos in density_position.values():
-            if pos[comp] >= 0 and variable in breakpoint_names(groups[gi].mechanism_type)[0]:
-                parts.append((gi, variable, False, int(pos[comp])))
-        for (cc, _), (gi, site) in sorted(point_position.items(), key=lambda kv: kv[1]):
-            group = groups[gi]
-            if (
-                cc == c
-                and int(group.compartments[site]) == comp
-                and variable in breakpoint_names(group.mechanism_type)[0]
-            ):
-                parts.append((gi, variable, True, site))
+        parts = _currents_at(ctx, c, comp, variable)
         if parts:
             return "current", parts, None
     candidates = [

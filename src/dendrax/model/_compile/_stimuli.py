@@ -13,6 +13,12 @@ from .._stimuli import CurrentInput, SEClamp, step_midpoints
 from ._arrays import ints
 
 
+def _placements(cells: Sequence[Cell], offsets: np.ndarray, extra: Sequence) -> list:
+    """``[(Placement, global compartment)]`` of every cell's stimuli, then ``extra``."""
+    return [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
+            for p in cell.placements] + list(extra)  # fmt: skip
+
+
 def build_stimuli(
     cells: Sequence[Cell],
     offsets: np.ndarray,
@@ -25,9 +31,8 @@ def build_stimuli(
 ) -> Stimuli:
     """``extra``: more ``(Placement, global compartment)`` pairs (a network's stimuli)."""
     t_mid = step_midpoints(dt_ms, n_steps)
-    placements = [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
-                  for p in cell.placements] + list(extra)  # fmt: skip
-    placements = [(p, comp) for p, comp in placements if not isinstance(p.stimulus, SEClamp)]
+    placements = [(p, c) for p, c in _placements(cells, offsets, extra)
+                  if not isinstance(p.stimulus, SEClamp)]  # fmt: skip
     sites = sorted({comp for _, comp in placements})
     column = {comp: k for k, comp in enumerate(sites)}
     current = np.zeros((n_steps, len(sites)))
@@ -75,9 +80,11 @@ def build_stimuli(
 
 def clamp_placements(cells: Sequence[Cell], offsets: np.ndarray, extra: Sequence = ()) -> list:
     """``[(Placement, global compartment)]`` of every voltage clamp, in order."""
-    placements = [(p, p.compartment + offsets[c]) for c, cell in enumerate(cells)
-                  for p in cell.placements] + list(extra)  # fmt: skip
-    return [(p, int(comp)) for p, comp in placements if isinstance(p.stimulus, SEClamp)]
+    return [
+        (p, int(comp))
+        for p, comp in _placements(cells, offsets, extra)
+        if isinstance(p.stimulus, SEClamp)
+    ]
 
 
 def build_clamps(
