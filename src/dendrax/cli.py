@@ -1,4 +1,5 @@
-"""The ``dendrax`` command line: ``demo``, ``simulate``, ``fit``, ``docs`` and ``--version``."""
+"""The ``dendrax`` command line: ``demo``, ``simulate``, ``fit``, ``docs``, ``mod-check`` and
+``--version``."""
 
 from __future__ import annotations
 
@@ -261,6 +262,53 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mod_check(args: argparse.Namespace) -> int:
+    """``dendrax mod-check FILE.mod...``: import each file with ``dx.load_mod`` and print one
+    line per file, ``FILE: imported (...)`` or ``FILE: not imported: <file>:<line>:
+    <construct>: <problem and what to do>``; exit status 1 if any file does not import."""
+    from dendrax.io.nmodl import NmodlError, load_mod
+
+    failed = 0
+    for name in args.files:
+        try:
+            cls = load_mod(Path(name))
+        except NmodlError as e:
+            failed += 1
+            print(f"{name}: not imported: {e}")
+            continue
+        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as e:
+            failed += 1
+            print(f"{name}: not imported: {name}: the file cannot be read ({type(e).__name__}).")
+            continue
+        except Exception as e:  # an importer bug must not hide the other files' results
+            failed += 1
+            print(
+                f"{name}: not imported: {name}: internal error of the importer "
+                f"({type(e).__name__}: {e}); please report it with the file."
+            )
+            continue
+        print(f"{name}: imported: {_mod_summary(cls)}")
+    if len(args.files) > 1:
+        print(f"{len(args.files) - failed} of {len(args.files)} file(s) imported")
+    return 1 if failed else 0
+
+
+def _mod_summary(cls) -> str:
+    """``SUFFIX name: 2 state(s) (m, h), ...`` of an imported mechanism class."""
+    parts = [f"SUFFIX {cls.name}"]
+    globals_ = tuple(getattr(cls, "global_parameters", ()) or ())
+    for label, names in (
+        ("parameters", tuple(p for p in cls.parameters if p not in globals_)),
+        ("GLOBALs", globals_),
+        ("states", tuple(cls.states)),
+        ("ions read", tuple(getattr(cls, "ion_reads", ()) or ())),
+        ("ions written", tuple(getattr(cls, "ion_writes", ()) or ())),
+    ):
+        if names:
+            parts.append(f"{label} {', '.join(names)}")
+    return "; ".join(parts)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dendrax",
@@ -338,6 +386,17 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("name", nargs="?", help="document to show, e.g. model_format")
     docs.add_argument("--path", action="store_true", help="print only the file's path")
     docs.set_defaults(func=_docs)
+
+    mod_check = sub.add_parser(
+        "mod-check",
+        help="check whether NEURON .mod files import (dx.load_mod), and why not",
+        description="Import each NMODL file as dx.load_mod does and print, per file, "
+        "'imported' with its SUFFIX, parameters and states, or 'not imported' with the file, "
+        "line, construct and what to do (docs/nmodl.md lists what is supported). The exit "
+        "status is 1 if any file does not import, else 0.",
+    )
+    mod_check.add_argument("files", nargs="+", metavar="FILE.mod", help="NMODL file(s)")
+    mod_check.set_defaults(func=_mod_check)
     return parser
 
 
