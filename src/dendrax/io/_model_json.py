@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +36,7 @@ METHODS = {"backward_euler": BackwardEuler, "crank_nicolson": CrankNicolson}
 _TOP_REQUIRED = ("celsius", "v_init_mV", "dt_ms", "tstop_ms", "method", "branches")
 _TOP_OPTIONAL = (
     "format", "name", "description", "stimuli", "recordings", "n_branches",
-    "n_compartments", "units", "source", "globals", "mechanisms_used",
+    "n_compartments", "units", "source", "globals", "mechanisms_used", "mod_files",
 )  # fmt: skip
 _BRANCH_FIELDS = (
     "name", "parent", "parent_x", "length_um", "ncomp", "diam_um", "Ra_ohm_cm",
@@ -162,14 +163,68 @@ def cell_from_branches(
     return cell
 
 
+def registry_with_mod_files(
+    mod_files: Any,
+    registry: MechanismRegistry,
+    base_dir: str | os.PathLike | None = None,
+    where: str = "mod_files",
+) -> MechanismRegistry:
+    """``registry`` plus the mechanisms of a model file's ``mod_files`` (NMODL files imported
+    by :func:`dendrax.load_mod`, paths relative to ``base_dir``: the model file's folder).
+
+    A file's SUFFIX replaces a registry mechanism of the same name for this model (the file
+    asks for that implementation); two listed files with the same SUFFIX are an error. The
+    imports are cached by content (:func:`dendrax.load_mod`): an unchanged file is not parsed
+    again, a changed one is.
+    """
+    if mod_files is None:
+        return registry
+    if not isinstance(mod_files, list) or not all(isinstance(f, str) and f for f in mod_files):
+        raise ModelFileError(
+            f"{where} must be a list of .mod file paths (relative to the model file), got "
+            f"{mod_files!r}."
+        )
+    from .nmodl import NmodlError, load_mod
+
+    base = pathlib.Path.cwd() if base_dir is None else pathlib.Path(base_dir)
+    imported: dict[str, tuple[str, type]] = {}
+    for k, name in enumerate(mod_files):
+        path = base / name
+        if not path.is_file():
+            raise ModelFileError(
+                f"{where}[{k}]={name!r}: no such file ({str(path)!r}); paths are relative to "
+                "the model file's folder."
+            )
+        try:
+            cls = load_mod(path)
+        except NmodlError as e:
+            raise ModelFileError(
+                f"{where}[{k}]={name!r} cannot be imported: {e} (`dendrax mod-check FILE.mod` "
+                "reports every file)"
+            ) from None
+        if cls.name in imported:
+            raise ModelFileError(
+                f"{where}[{k}]={name!r} and {where}[{imported[cls.name][0]}]="
+                f"{imported[cls.name][1]!r} both define SUFFIX {cls.name!r}; list only one of "
+                "them."
+            )
+        imported[cls.name] = (str(k), name)
+        registry = MechanismRegistry([*(m for n, m in registry.items() if n != cls.name), cls])
+    return registry
+
+
 def model_from_dict(
-    data: Mapping, registry: MechanismRegistry = DEFAULT_REGISTRY
+    data: Mapping,
+    registry: MechanismRegistry = DEFAULT_REGISTRY,
+    base_dir: str | os.PathLike | None = None,
 ) -> tuple[Cell, dict]:
     """Build a :class:`Cell` and the keyword arguments of :func:`dendrax.compile` from a model.
 
     Returns ``(cell, options)`` where ``options`` holds dt_ms, t_stop_ms, method, v_init_mV and
     celsius. ``registry`` maps the file's mechanism names to classes (default: the built-in
-    ones; extend it with ``registry.with_mechanisms(...)``).
+    ones; extend it with ``registry.with_mechanisms(...)``); the file's ``mod_files`` (NMODL
+    files, paths relative to ``base_dir``, default the current directory) add to it
+    (:func:`registry_with_mod_files`).
     """
     if not isinstance(data, Mapping):
         raise ModelFileError("A model file must hold a JSON object at the top level.")
@@ -198,6 +253,7 @@ def model_from_dict(
                     f"stimuli[{k}]: 'seclamp' is a stimulus of format 'neuroref-case/2'; set "
                     "format."
                 )
+    registry = registry_with_mod_files(data.get("mod_files"), registry, base_dir)
     global_values = globals_from_dict(data.get("globals"), registry, ModelFileError)
     cell = cell_from_branches(branches, registry, global_values=global_values)
     nb = len(branches)
@@ -347,8 +403,9 @@ def _check_comp(where: str, entry: Mapping, cell: Cell, loc: Location) -> None:
 def load_model(
     path: str | os.PathLike, registry: MechanismRegistry = DEFAULT_REGISTRY
 ) -> tuple[Cell, dict]:
-    """Read a JSON model file; see :func:`model_from_dict`."""
-    return model_from_dict(read_json(path, "Model"), registry)
+    """Read a JSON model file; see :func:`model_from_dict` (``mod_files`` are relative to the
+    file's folder)."""
+    return model_from_dict(read_json(path, "Model"), registry, pathlib.Path(path).parent)
 
 
 def read_json(path: str | os.PathLike, what: str) -> Any:
