@@ -27,7 +27,9 @@ One "simulation" is one evaluation of the loss: the three fit protocols, batched
 Run: ``python examples/hay_l5pc.py`` (about an hour on two shared CPU cores), ``--quick``
 (one short protocol, a few optimiser steps; < 2 min, used by tests/test_example_hay.py), or
 ``--no-fit``. Writes ``examples/results/hay_l5pc.json``, ``hay_l5pc.png`` (traces against
-NEURON) and ``hay_l5pc_fit.png`` (``results/quick/`` with ``--quick``).
+NEURON) and ``hay_l5pc_fit.png`` (``results/quick/`` with ``--quick``). ``--figures`` redraws
+both figures from that JSON without refitting (the comparison is simulated again, and the fit
+protocols once at each fitted set of densities; a few minutes).
 """
 
 from __future__ import annotations
@@ -524,21 +526,21 @@ def run_fit(cell: dx.Cell, ref: dict, settings: Settings) -> tuple[dict, dict]:
             ),
             "wall_s": first_reaching(gd["elapsed_s"], gd["losses"], cma_run["final_loss"]),
         }
-    fitted = np.asarray(loss_jit(strong(gd["params"]))[1])
-    return summary, {"problem": problem, "fitted": fitted, "gd": gd, "cma": cma_run}
+    return summary, {"problem": problem, "loss_jit": loss_jit}
 
 
 # --- figures ------------------------------------------------------------------------------------
 
 
 def plot_comparison(comparison: dict, ref: dict, path: Path) -> None:
+    """Left: NEURON (thick, light) and dendrax (thin) voltages; right: |dendrax - NEURON|."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = list(comparison)
-    fig, axes = plt.subplots(len(names), 2, figsize=(12, 2.4 * len(names)), squeeze=False)
+    fig, axes = plt.subplots(len(names), 2, figsize=(11, 1.9 * len(names)), squeeze=False)
     for row, name in zip(axes, names):
         c = comparison[name]
         tr = c["traces"]
@@ -548,70 +550,133 @@ def plot_comparison(comparison: dict, ref: dict, path: Path) -> None:
         for k, key in enumerate(("soma", "dend")):
             if f"{name}__{key}" not in ref:
                 continue
-            ax.plot(t[first:], ref[f"{name}__{key}"], lw=2.5, alpha=0.35, color=f"C{k}")
-            ax.plot(t[first:], tr[k, first:], lw=0.8, color=f"C{k}", label=f"{key} (dendrax)")
-            row[1].semilogy(
-                t[first:],
-                np.abs(tr[k, first:] - ref[f"{name}__{key}"]) + 1e-16,
-                lw=0.6,
-                color=f"C{k}",
-                label=key,
-            )
-        ax.set_title(f"{name}: NEURON (thick), dendrax (thin)", fontsize="small")
-        ax.set_ylabel("mV")
-        ax.legend(frameon=False, fontsize="x-small")
-        row[1].set_title(f"{name}: |dendrax - NEURON| (mV)", fontsize="small")
+            theirs = ref[f"{name}__{key}"]
+            mine = tr[k, first : first + theirs.size]
+            tt = t[first : first + theirs.size]
+            ax.plot(tt, theirs, lw=3, alpha=0.3, color=f"C{k}", label=f"{key}, NEURON")
+            ax.plot(tt, mine, lw=0.8, color=f"C{k}", label=f"{key}, dendrax")
+            row[1].semilogy(tt, np.abs(mine - theirs) + 1e-16, lw=0.6, color=f"C{k}", label=key)
+        ax.set_title(name, fontsize="small", loc="left")
+        ax.set_ylabel("V (mV)")
+        ax.legend(frameon=False, fontsize="x-small", loc="upper right", ncol=2)
+        row[1].set_ylabel("|dV| (mV)")
+        row[1].set_ylim(1e-16, 1e-7)
+        row[1].legend(frameon=False, fontsize="x-small", loc="upper right", ncol=2)
+    axes[0, 0].set_title(f"{names[0]}: membrane potential", fontsize="small", loc="left")
+    axes[0, 1].set_title("|dendrax - NEURON| (1e-16 added for the log scale)", fontsize="small")
     for ax in axes[-1]:
         ax.set_xlabel("time (ms)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def plot_fit(summary: dict, extra: dict, path: Path) -> None:
+def plot_fit(summary: dict, target: np.ndarray, fitted: dict[str, np.ndarray], path: Path) -> None:
+    """Top two rows: the NEURON target (thick, light) and the fitted traces (soma, dendrite)
+    of every fit protocol; bottom: best loss against wall time, and fitted / published."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    problem = extra["problem"]
-    target, fitted = np.asarray(problem.target), extra["fitted"]
-    n_prot = target.shape[0]
-    fig, axes = plt.subplots(2, max(n_prot, 2), figsize=(4.5 * max(n_prot, 2), 7), squeeze=False)
+    protocols = summary["protocols"]
+    n_prot = len(protocols)
+    n_col = max(n_prot, 2)
+    fig = plt.figure(figsize=(4.2 * n_col, 9.5))
+    grid = fig.add_gridspec(3, n_col)
     t = np.arange(target.shape[-1]) * DT_MS
-    for p in range(n_prot):
-        ax = axes[0, p]
-        for k, key in enumerate(("soma", "dend")):
-            ax.plot(t, target[p, k], lw=2.5, alpha=0.35, color=f"C{k}")
-            ax.plot(t, fitted[p, k], lw=0.8, ls="--", color=f"C{k}", label=key)
-        ax.set_title(f"{problem.protocols[p]}: NEURON (thick), gradient fit (dashed)", fontsize=8)
-        ax.set_xlabel("time (ms)")
-        ax.legend(frameon=False, fontsize="x-small")
-    ax = axes[1, 0]
-    gd = summary["gradient"]["curve"]
-    ax.semilogy(gd["elapsed_s"], np.minimum.accumulate(gd["loss_mV2"]), label="gradient (Adam)")
+    styles = {"gradient (Adam)": ("C3", "--"), "CMA-ES": ("k", ":")}
+    for p, name in enumerate(protocols):
+        for k, key in enumerate(("soma", "dendrite (620 µm)")):
+            ax = fig.add_subplot(grid[k, p])
+            ax.plot(t, target[p, k], lw=3, alpha=0.3, color=f"C{k}", label="NEURON, published")
+            for label, traces in fitted.items():
+                color, ls = styles[label]
+                ax.plot(t, traces[p, k], lw=0.9, ls=ls, color=color, label=label)
+            ax.set_title(f"{name}, {key}", fontsize="small", loc="left")
+            ax.set_ylabel("V (mV)")
+            ax.set_xlabel("time (ms)")
+            if p == 0 and k == 0:
+                ax.legend(frameon=False, fontsize="x-small")
+    ax = fig.add_subplot(grid[2, 0])
+    g = summary["gradient"]
+    ax.semilogy(
+        g["curve"]["elapsed_s"],
+        np.minimum.accumulate(g["curve"]["loss_mV2"]),
+        color="C3",
+        label=f"gradient (Adam), {g['gradient_evaluations']} steps",
+    )
     if "cma_es" in summary:
-        cm = summary["cma_es"]["curve"]
-        ax.semilogy(cm["elapsed_s"], cm["best_loss_mV2"], label="CMA-ES")
+        c = summary["cma_es"]
+        ax.semilogy(
+            c["curve"]["elapsed_s"],
+            c["curve"]["best_loss_mV2"],
+            color="k",
+            label=f"CMA-ES, {c['n_simulations']} simulations",
+        )
+    ax.semilogy([0.0], [summary["start"]["loss_mV2"]], "o", color="C7", label="start")
     ax.set_xlabel("wall time (s), compilation excluded")
     ax.set_ylabel("best loss so far (mV²)")
-    ax.legend(frameon=False, fontsize="small")
-    ax = axes[1, 1]
+    ax.set_title("loss", fontsize="small", loc="left")
+    ax.legend(frameon=False, fontsize="x-small")
+    ax = fig.add_subplot(grid[2, 1:])
     names = list(summary["published"])
     x = np.arange(len(names))
-    ax.bar(x - 0.27, [summary["start"]["relative_errors"][k] for k in names], 0.27, label="start")
-    ax.bar(x, [summary["gradient"]["relative_errors"][k] for k in names], 0.27, label="gradient")
+    rows = [("start", summary["start"]["params"], "C7", "o")]
+    rows.append(("gradient (Adam)", g["params"], "C3", "v"))
     if "cma_es" in summary:
-        errs = [summary["cma_es"]["relative_errors"][k] for k in names]
-        ax.bar(x + 0.27, errs, 0.27, label="CMA-ES")
-    ax.set_xticks(x, names, rotation=90, fontsize=6)
-    ax.set_ylabel("|fitted - published| / published")
-    ax.legend(frameon=False, fontsize="small")
-    for ax in axes[1, 2:]:
-        ax.axis("off")
+        rows.append(("CMA-ES", summary["cma_es"]["params"], "k", "^"))
+    for j, (label, params, color, marker) in enumerate(rows):
+        ratio = [params[k] / summary["published"][k] for k in names]
+        ax.scatter(x + 0.2 * (j - 1), ratio, s=14, color=color, marker=marker, label=label)
+    b = summary.get("bound_factor", 10.0)
+    ax.axhline(1.0, color="0.5", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_ylim(1 / b, b)
+    ax.set_xticks(x, names, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("fitted / published density")
+    ax.set_title(f"densities (bounds 1/{b:g} to {b:g} x published)", fontsize="small", loc="left")
+    ax.legend(frameon=False, fontsize="x-small", ncol=3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def fitted_traces(loss_jit, summary: dict) -> dict[str, np.ndarray]:
+    """The fit protocols simulated at the gradient fit's and CMA-ES's best densities
+    (``loss_jit``: the jitted ``make_loss(..., with_traces=True)``)."""
+    out = {"gradient (Adam)": np.asarray(loss_jit(strong(summary["gradient"]["params"]))[1])}
+    if "cma_es" in summary:
+        out["CMA-ES"] = np.asarray(loss_jit(strong(summary["cma_es"]["params"]))[1])
+    return out
+
+
+def redraw_figures(out_dir: Path) -> dict:
+    """Both figures from ``out_dir/hay_l5pc.json`` without refitting: the comparison protocols
+    are simulated again (a few minutes), the fit figure takes its curves and densities from the
+    JSON and simulates the fit protocols once at each fitted set. The JSON is not rewritten."""
+    path = out_dir / "hay_l5pc.json"
+    if not path.exists():
+        raise FileNotFoundError(f"--figures: {path} does not exist; run the example first.")
+    report = json.loads(path.read_text())
+    saved = report["settings"]
+    settings = Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
+    ref = load_reference()
+    cell, _ = build_cell()
+    comparison = compare_with_neuron(cell, ref, settings.compare)
+    for name, row in comparison.items():
+        for k, v in row.items():
+            if k.startswith("max_abs_dv"):
+                print(f"{name:10s} {k}: {v:.3g} (JSON: {report['comparison'][name][k]:.3g})")
+    if comparison:
+        plot_comparison(comparison, ref, out_dir / "hay_l5pc.png")
+    if "fit" in report:
+        summary = report["fit"] | {"bound_factor": settings.bound_factor}
+        problem = build_problem(cell, ref, settings)
+        loss_jit = eqx.filter_jit(make_loss(problem, settings, with_traces=True))
+        fitted = fitted_traces(loss_jit, summary)
+        plot_fit(summary, np.asarray(problem.target), fitted, out_dir / "hay_l5pc_fit.png")
+    return report
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -621,6 +686,12 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run (< 2 min)")
     parser.add_argument("--no-fit", action="store_true", help="only compare with NEURON")
+    parser.add_argument(
+        "--figures",
+        action="store_true",
+        help="only redraw both figures from the results JSON in the output directory "
+        "(no fit; reruns the comparison and one simulation per fitted set, a few minutes)",
+    )
     parser.add_argument("--out", type=Path, help="output directory")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else Settings()
@@ -628,6 +699,8 @@ def main(argv=None) -> dict:
         settings = dataclasses.replace(settings, fit=False)
     out_dir = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.figures:
+        return redraw_figures(out_dir)
 
     ref = load_reference()
     cell, site = build_cell()
@@ -656,7 +729,14 @@ def main(argv=None) -> dict:
     if settings.fit:
         summary, extra = run_fit(cell, ref, settings)
         report["fit"] = summary
-        plot_fit(summary, extra, out_dir / "hay_l5pc_fit.png")
+        problem = extra["problem"]
+        fitted = fitted_traces(extra["loss_jit"], summary)
+        plot_fit(
+            summary | {"bound_factor": settings.bound_factor},
+            np.asarray(problem.target),
+            fitted,
+            out_dir / "hay_l5pc_fit.png",
+        )
         g = summary["gradient"]
         print(
             f"fit: start loss {summary['start']['loss_mV2']:.4g} mV², gradient "
