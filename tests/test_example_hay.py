@@ -124,16 +124,25 @@ def test_remove_regions_refuses_root_and_unknown_kinds(cell):
     assert all(b.parent < k for k, b in enumerate(without.branches))
 
 
-@pytest.mark.slow  # ~2 min: JIT compilation of the loss and its gradient dominates
-def test_quick_example_runs_and_matches_neuron(tmp_path):
+def _run_example(argv):
     spec = importlib.util.spec_from_file_location("hay_l5pc_example", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     try:
         spec.loader.exec_module(module)
-        report = module.main(["--quick", "--out", str(tmp_path)])
+        return module.main(argv)
     finally:
         sys.modules.pop(spec.name, None)
+
+
+def test_figures_without_results_says_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run the example first"):
+        _run_example(["--figures", "--out", str(tmp_path)])
+
+
+@pytest.mark.slow  # ~2 min: JIT compilation of the loss and its gradient dominates
+def test_quick_example_runs_and_matches_neuron(tmp_path):
+    report = _run_example(["--quick", "--out", str(tmp_path)])
     fit = report["fit"]
     assert fit["n_parameters"] == 20
     assert max(fit["published_against_neuron"].values()) < 1e-6  # mV
@@ -144,6 +153,12 @@ def test_quick_example_runs_and_matches_neuron(tmp_path):
     assert json.loads((tmp_path / "hay_l5pc.json").read_text())["fit"]["n_parameters"] == 20
     if importlib.util.find_spec("cma") is not None:
         assert fit["cma_es"]["n_simulations"] >= 4
+    # --figures redraws the fit figure from the JSON, which it leaves as it was
+    saved = (tmp_path / "hay_l5pc.json").read_text()
+    (tmp_path / "hay_l5pc_fit.png").unlink()
+    assert _run_example(["--figures", "--out", str(tmp_path)]) == json.loads(saved)
+    assert (tmp_path / "hay_l5pc_fit.png").stat().st_size > 0
+    assert (tmp_path / "hay_l5pc.json").read_text() == saved
 
 
 @pytest.mark.slow  # 16,000 steps of the full cell plus compilation: ~30 s
