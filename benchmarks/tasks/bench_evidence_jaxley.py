@@ -24,8 +24,11 @@ are built from them inside the function; Jaxley gets them through ``data_stimula
 conductances through ``data_set``, its traced route). Checkpointing: dendrax's default for
 ``simulate`` (two levels from 1,000 steps), Jaxley ``checkpoint_lengths`` of two levels whose
 product is the number of steps (65 x 80 at 5,200). Every simulator runs in its own fresh
-process (import, build, compile, then ``--repeats`` timed steps on the same batch: the median
-wall time, and the process CPU time, which a busy machine disturbs less). The parent checks
+process (import, build, compile, then ``--repeats`` timed steps on the same batch), and the
+processes alternate ``--rounds`` times (dendrax, Jaxley, dendrax, Jaxley, ...) so that a
+change in the machine's load hits both; reported: the median over every timed step of wall
+time, and of process CPU time (which a busy machine disturbs less), and the load average
+around every process. The parent checks
 that the two computed the same loss and gradient (relative differences) and writes the times,
 the ratio dendrax / Jaxley and the provenance to ``benchmarks/tasks/results.json``.
 """
@@ -367,7 +370,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, help="trials per step (default: the example's, 16)")
     ap.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     ap.add_argument("--dt", type=float, help="time step (ms; default: the example's, 0.1)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3, help="timed steps per process")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved processes per simulator")
     ap.add_argument("--sims", nargs="+", choices=("dendrax", "jaxley"),
                     default=["dendrax", "jaxley"])  # fmt: skip
     ap.add_argument("--out", help="write results.json here (default benchmarks/tasks)")
@@ -389,12 +393,34 @@ def main() -> None:
     base += ["--batch", str(args.batch)] if args.batch else []
     base += ["--dt", str(args.dt)] if args.dt else []
     runs: dict = {"problem": _net.run_child(base + ["--child", "problem"], 1800, env)}
-    for sim in args.sims:
-        print(f"{sim} ...", flush=True)
-        runs[sim] = _net.run_child(base + ["--child", sim], 7200, env)
-        r = runs[sim]
-        print("   ", r.get("error") or f"step {r['step_s']:.3f} s (cpu {r['step_cpu_s']:.3f} s), "
-              f"compile {r['compile_s']:.1f} s, loss {r['loss']:.6f}", flush=True)  # fmt: skip
+    rounds: list = []  # interleaved: dendrax, Jaxley, dendrax, Jaxley, ...
+    for k in range(args.rounds):
+        for sim in args.sims:
+            print(f"round {k + 1}/{args.rounds}: {sim} ...", flush=True)
+            load0 = P.loadavg()
+            r = _net.run_child(base + ["--child", sim], 7200, env)
+            r.update(sim=sim, round=k, loadavg_start=load0, loadavg_end=P.loadavg())
+            rounds.append(r)
+            if "error" in r:
+                print("   ", r["error"], flush=True)
+                continue
+            print(f"    step {r['step_s']:.3f} s (cpu {r['step_cpu_s']:.3f} s), compile "
+                  f"{r['compile_s']:.1f} s, loss {r['loss']:.6f}", flush=True)  # fmt: skip
+    for sim in args.sims:  # every timed repeat of every round; the median of them all
+        mine = [r for r in rounds if r["sim"] == sim]
+        failed = [r for r in mine if "error" in r]
+        if failed:
+            runs[sim] = failed[0]
+            continue
+        runs[sim] = {
+            **mine[-1],
+            "step_s": statistics.median([t for r in mine for t in r["step_s_all"]]),
+            "step_cpu_s": statistics.median([t for r in mine for t in r["step_cpu_s_all"]]),
+            "step_s_per_round": [r["step_s"] for r in mine],
+            "step_cpu_s_per_round": [r["step_cpu_s"] for r in mine],
+            "compile_s_per_round": [r["compile_s"] for r in mine],
+        }
+    runs["rounds"] = rounds
     agreement = {}
     files = {sim: work / f"{sim}.npz" for sim in ("dendrax", "jaxley")}
     if all(f.exists() for f in files.values()) and not any("error" in runs[k] for k in args.sims):
@@ -416,6 +442,7 @@ def main() -> None:
             "batch": s.batch,
             "dtype": s.dtype,
             "repeats": args.repeats,
+            "rounds": args.rounds,
             "platform": args.platform,
         },
         "runs": runs,
@@ -438,7 +465,7 @@ def render(results: dict) -> str:
     c, runs = results["config"], results["runs"]
     rows = []
     for sim in ("dendrax", "jaxley"):
-        r = runs.get(sim)
+        r = runs.get(sim)  # medians over every round's repeats
         if not r:
             continue
         if "error" in r:
