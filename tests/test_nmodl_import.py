@@ -207,15 +207,6 @@ def test_a_syntax_error_names_the_line():
     assert e.line == 5 and "syntax error" in str(e) and "<text>:5" in str(e)
 
 
-def test_kinetic_schemes_are_refused_as_tier_b():
-    e = _error(
-        "NEURON { SUFFIX kin }\nSTATE { c o }\nPARAMETER { a = 1 b = 1 }\n"
-        "BREAKPOINT { SOLVE scheme METHOD sparse }\n"
-        "KINETIC scheme {\n  ~ c <-> o (a, b)\n}\n"
-    )
-    assert e.line == 5 and "KINETIC" in str(e) and "tier B" in str(e)
-
-
 def test_pointer_is_refused_with_the_fix():
     e = _error("NEURON {\n  SUFFIX p\n  POINTER vpre\n}\nASSIGNED { vpre }\nBREAKPOINT { }\n")
     assert e.line == 3 and "POINTER" in str(e) and "PARAMETER" in str(e)

@@ -27,8 +27,11 @@ UNITS = {
     "pbar (cagk)": "cm/s",
     "el, e (pas), erev_mV": "mV",
     "ci0_mM/co0_mM, cainf, km": "mM",
-    "depth (capump)": "micrometre",
-    "taur (capump)": "ms",
+    "depth (capump, cabuf)": "micrometre",
+    "Btot, B, CaB (cabuf)": "mM",
+    "kon (cabuf)": "1/(mM*ms)",
+    "koff (cabuf)": "1/ms",
+    "taur (capump, cabuf)": "ms",
     "vmax (capump)": "mM/ms",
     "celsius": "degC",
     "t/delay/dur/dt/tstop": "ms",
@@ -58,7 +61,7 @@ def _case(name, description, mechanisms, ions, stimuli, recordings, tstop, v_ini
         "dt_ms": 0.025,
         "tstop_ms": tstop,
         "method": {"name": "backward_euler", "neuron_secondorder": 0},
-        "globals": {"cagk": {"q10": 3.0}},
+        "globals": {"cagk": {"q10": 3.0}} if "cagk" in mechanisms else {},
         "mechanisms_used": sorted(mechanisms),
         "n_branches": 1,
         "n_compartments": 1,
@@ -156,7 +159,87 @@ def cases() -> list[dict]:
         120.0,
         -70.0,
     )
-    return [spikes, clamp]
+    kinetic = _case(
+        "dxnm_kinetic_spikes",
+        "Single compartment with nakin (HH Na as an 8-state Markov scheme, METHOD sparse, "
+        "CONSERVE, STEADYSTATE sparse in INITIAL), kdrold, a leak, cagk (GHK Ca current) and "
+        "cabuf (calcium shell with a buffer: COMPARTMENT, cai + B <-> CaB, '<<' influx and "
+        "extrusion, CONSERVE; nonlinear, so sparse iterates), at 6.3 degC (HH's temperature). "
+        "0.15 nA 10-70 ms: a spike train that loads the buffer.",
+        {
+            "pas": {"g": 3e-4, "e": -54.3},
+            "nakin": {"gnabar": 0.12},
+            "kdrold": {"gkbar": 0.036},
+            "cagk": {"pbar": 1e-5},
+            "cabuf": {
+                "depth": 0.2,
+                "Btot": 0.05,
+                "kon": 100.0,
+                "koff": 0.1,
+                "taur": 20.0,
+                "cainf": 5e-5,
+            },
+        },  # fmt: skip
+        {"na": NA, "k": K, "ca": CA},
+        [
+            {
+                "type": "iclamp",
+                "branch": 0,
+                "x": 0.5,
+                "comp": 0,
+                "delay_ms": 10.0,
+                "dur_ms": 60.0,
+                "amp_nA": 0.15,
+            }
+        ],  # fmt: skip
+        [
+            _rec("v_soma", "v", "mV"),
+            _rec("cai", "cai", "mM"),
+            _rec("ica", "ica", "mA/cm2"),
+            _rec("ina", "ina", "mA/cm2"),
+            _rec("o_nakin", "nakin.m3h1", "1"),
+            _rec("c_nakin", "nakin.m0h0", "1"),
+            _rec("i_nakin", "nakin.m3h0", "1"),
+            _rec("b_cabuf", "cabuf.B", "mM"),
+            _rec("cab_cabuf", "cabuf.CaB", "mM"),
+        ],
+        100.0,
+        -65.0,
+    )
+    kinetic["celsius"] = 6.3
+    kinetic_clamp = _case(
+        "dxnm_kinetic_clamp",
+        "Single compartment with nakin and a leak under SEClamp (rs 0.5 MOhm) -90 mV 10 ms, "
+        "-20 mV 10 ms, -50 mV 20 ms, then free: the Markov scheme's activation, inactivation "
+        "and recovery in the clamp current.",
+        {"pas": {"g": 1e-4, "e": -65.0}, "nakin": {"gnabar": 0.05}},
+        {"na": NA},
+        [
+            {
+                "type": "seclamp",
+                "branch": 0,
+                "x": 0.5,
+                "comp": 0,
+                "rs_MOhm": 0.5,
+                "dur1_ms": 10.0,
+                "amp1_mV": -90.0,
+                "dur2_ms": 10.0,
+                "amp2_mV": -20.0,
+                "dur3_ms": 20.0,
+                "amp3_mV": -50.0,
+            }
+        ],  # fmt: skip
+        [
+            _rec("v_soma", "v", "mV"),
+            {**_rec("i_clamp", "i_seclamp", "nA"), "stim": 0},
+            _rec("ina", "ina", "mA/cm2"),
+            _rec("o_nakin", "nakin.m3h1", "1"),
+            _rec("m1h1_nakin", "nakin.m1h1", "1"),
+        ],
+        60.0,
+        -65.0,
+    )
+    return [spikes, clamp, kinetic, kinetic_clamp]
 
 
 def main() -> None:

@@ -14,7 +14,11 @@ NEURON's rules followed (NMODL documentation, and what NEURON 9's translator doe
   ignores such defaults), and so are ion variables named in ``USEION``;
 * a STATE that is an ion concentration the file writes (``USEION ca WRITE cai``) is the ion's
   concentration, integrated by the file;
-* a DERIVATIVE solved without METHOD uses ``derivimplicit``.
+* a DERIVATIVE solved without METHOD uses ``derivimplicit``;
+* a KINETIC block is solved by METHOD sparse (backward Euler by Newton's method on the
+  scheme's equations, one iteration where NEURON's translator finds the scheme linear: no
+  reaction with more than one molecule on a side), and ``SOLVE kin STEADYSTATE sparse`` in
+  INITIAL is the same with dt = 1e9 ms iterated to convergence.
 """
 
 from __future__ import annotations
@@ -69,6 +73,22 @@ class DerivativeSolve:
 
 
 @dataclasses.dataclass(frozen=True)
+class KineticSolve:
+    """``SOLVE kin METHOD sparse`` (or ``STEADYSTATE sparse`` in INITIAL) of a KINETIC block:
+    ``states`` in declaration order; ``nonlinear`` as NEURON's translator decides it (a
+    reaction side with more than one molecule); ``conserve[i]`` for the i-th CONSERVE of the
+    block: its ``(coefficient, state)`` terms and the state whose equation it replaces."""
+
+    block: str
+    method: str
+    line: int
+    states: tuple[str, ...]
+    nonlinear: bool
+    conserve: tuple[tuple[tuple[tuple[float, str], ...], str], ...]
+    side_effects: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class ProcedureSolve:
     """``SOLVE proc``: the PROCEDURE runs in the state update."""
 
@@ -95,10 +115,11 @@ class Spec:
     assigned: tuple[str, ...]  # RANGE ASSIGNED written in BREAKPOINT: recordable
     constants: dict[str, float]
     module_vars: tuple[str, ...]  # ASSIGNED and file-level LOCAL names (default 0)
-    solves: tuple[DerivativeSolve | ProcedureSolve, ...]
+    solves: tuple[DerivativeSolve | KineticSolve | ProcedureSolve, ...]
     breakpoint: tuple[A.Stmt, ...]
     initial: tuple[A.Stmt, ...]
     initial_ion_writes: tuple[str, ...]  # concentrations INITIAL assigns
+    initial_solves: dict[str, KineticSolve] = dataclasses.field(default_factory=dict)
 
     @property
     def all_states(self) -> tuple[str, ...]:
@@ -121,6 +142,7 @@ def analyse(mod: A.ModFile, order_name: str = "", carry: tuple[str, ...] | bool 
     symbols = _symbols(mod, ions)
     flow = FlowAnalysis(mod, symbols)
     solves = _solves(mod, symbols, flow)
+    initial_solves = _initial_solves(mod, symbols)
     effects = {
         "INITIAL": flow.block(mod.initial or (), "INITIAL"),
         "BREAKPOINT": flow.block(_without_solve(mod.breakpoint or ()), "BREAKPOINT"),
@@ -134,10 +156,16 @@ def analyse(mod: A.ModFile, order_name: str = "", carry: tuple[str, ...] | bool 
             s,
             side_effects=tuple(v for v in carried if v in flow.procedure(s.block).writes),
         )
-        if isinstance(s, DerivativeSolve)
+        if isinstance(s, DerivativeSolve | KineticSolve)
         else s
         for s in solves
     )
+    initial_solves = {
+        k: dataclasses.replace(
+            s, side_effects=tuple(v for v in carried if v in flow.procedure(s.block).writes)
+        )
+        for k, s in initial_solves.items()
+    }
     constants = dict(symbols.constants)
     return Spec(
         mod=mod,
@@ -159,6 +187,7 @@ def analyse(mod: A.ModFile, order_name: str = "", carry: tuple[str, ...] | bool 
         breakpoint=_without_solve(mod.breakpoint or ()),
         initial=mod.initial or (),
         initial_ion_writes=tuple(c for c in ions.writes if c in effects["INITIAL"].writes),
+        initial_solves=initial_solves,
     )
 
 
@@ -390,7 +419,7 @@ def _symbols(mod: A.ModFile, ions: _Ions) -> Symbols:
 
 
 def _solves(mod: A.ModFile, symbols: Symbols, flow: FlowAnalysis):
-    plan: list[DerivativeSolve | ProcedureSolve] = []
+    plan: list[DerivativeSolve | KineticSolve | ProcedureSolve] = []
     for stmt in mod.breakpoint or ():
         if not isinstance(stmt, A.Solve):
             continue
@@ -414,15 +443,17 @@ def _solves(mod: A.ModFile, symbols: Symbols, flow: FlowAnalysis):
             plan.append(ProcedureSolve(stmt.block, stmt.line))
             continue
         if proc.kind == "KINETIC":
-            raise fail(
-                mod,
-                proc.line,
-                f"KINETIC block '{proc.name}'",
-                "kinetic schemes (tier B: '~' reactions, CONSERVE, METHOD sparse) are not "
-                "imported yet.",
-                "Write the scheme as a DERIVATIVE block with METHOD derivimplicit, or use a "
-                "hand-written dendrax.Channel.",
-            )
+            if stmt.method != "sparse":
+                raise fail(
+                    mod,
+                    stmt.line,
+                    f"{what} METHOD {stmt.method}" if stmt.method else what,
+                    "a KINETIC block is solved by METHOD sparse in dendrax (NEURON's backward "
+                    "Euler for kinetic schemes).",
+                    "Write 'SOLVE " + stmt.block + " METHOD sparse'.",
+                )
+            plan.append(_kinetic_solve(mod, symbols, proc, stmt.line))
+            continue
         if proc.kind != "DERIVATIVE":
             raise fail(mod, stmt.line, what, f"cannot SOLVE a {proc.kind}.")
         method = stmt.method or "derivimplicit"
@@ -451,6 +482,15 @@ def equations(body) -> list[A.DiffEq]:
 
 
 def _derivative_solve(mod, symbols: Symbols, flow, proc: A.Procedure, method: str, line: int):
+    for s in _kinetic_statements(proc.body):
+        if isinstance(s, A.Reaction | A.Conserve | A.Compartment):
+            raise fail(
+                mod,
+                s.line,
+                "a reaction '~', CONSERVE or COMPARTMENT",
+                f"is only allowed in a KINETIC block (found in DERIVATIVE block '{proc.name}').",
+                "Make the block a KINETIC block solved by METHOD sparse.",
+            )
     eqs = equations(proc.body)
     if not eqs:
         raise fail(mod, proc.line, f"DERIVATIVE block '{proc.name}'", "has no equations x' = ...")
@@ -489,6 +529,145 @@ def _derivative_solve(mod, symbols: Symbols, flow, proc: A.Procedure, method: st
         if not linear or any(mentions(eq.value, tainted) for eq in eqs):
             iterations = NEWTON_ITERATIONS
     return DerivativeSolve(proc.name, method, line, tuple(states), cnexp, iterations)
+
+
+def _initial_solves(mod: A.ModFile, symbols: Symbols) -> dict[str, KineticSolve]:
+    """``SOLVE kin STEADYSTATE sparse`` statements of INITIAL (at its top level)."""
+    out: dict[str, KineticSolve] = {}
+
+    def nested(body, top: bool) -> None:
+        for s in body:
+            if isinstance(s, A.Solve) and not top:
+                raise fail(
+                    mod,
+                    s.line,
+                    f"SOLVE {s.block}",
+                    "a SOLVE inside if/else or a nested block of INITIAL is not supported.",
+                    "Move it to the top level of INITIAL.",
+                )
+            if isinstance(s, A.If):
+                nested(s.body, False)
+                nested(s.orelse, False)
+            elif isinstance(s, A.Block):
+                nested(s.body, False)
+
+    nested(mod.initial or (), True)
+    for stmt in mod.initial or ():
+        if not isinstance(stmt, A.Solve):
+            continue
+        proc = mod.procedures.get(stmt.block)
+        what = f"SOLVE {stmt.block}"
+        if proc is None:
+            raise fail(mod, stmt.line, what, f"names no block called {stmt.block!r}.")
+        if proc.kind != "KINETIC" or stmt.steadystate != "sparse":
+            raise fail(
+                mod,
+                stmt.line,
+                what,
+                "INITIAL supports only 'SOLVE kin STEADYSTATE sparse' of a KINETIC block.",
+                "Compute the initial state with assignments instead.",
+            )
+        ks = _kinetic_solve(mod, symbols, proc, stmt.line)
+        if ks.nonlinear:
+            raise fail(
+                mod,
+                stmt.line,
+                f"{what} STEADYSTATE sparse",
+                "the steady state of a nonlinear kinetic scheme (a reaction with more than one "
+                "molecule on a side) is not supported yet.",
+                "Compute the initial state with assignments in INITIAL.",
+            )
+        out[stmt.block] = ks
+    return out
+
+
+def _kinetic_solve(mod: A.ModFile, symbols: Symbols, proc: A.Procedure, line: int):
+    """The :class:`KineticSolve` of a KINETIC block (the flow analysis has checked that
+    reactions, COMPARTMENT and CONSERVE name STATEs and occur only in KINETIC blocks)."""
+    used: set[str] = set()
+    nonlinear = False
+    conserves: list[A.Conserve] = []
+    for s in _kinetic_statements(proc.body):
+        if isinstance(s, A.Unsupported):
+            from ._flow import _fix
+
+            raise fail(mod, s.line, s.construct, "is not supported (yet).", _fix(s.construct))
+        if isinstance(s, A.DiffEq):
+            raise fail(
+                mod,
+                s.line,
+                f"{s.state}' = ... in KINETIC block '{proc.name}'",
+                "an ODE inside a kinetic scheme is not supported yet.",
+                "Write it as a flux reaction: ~ x << (expression).",
+            )
+        if isinstance(s, A.Reaction):
+            if s.kind == "<<" and (len(s.left) != 1 or s.left[0][0] != 1):
+                raise fail(
+                    mod,
+                    s.line,
+                    "a flux reaction '~ x << (flux)'",
+                    "takes exactly one state on the left.",
+                    "Write one flux statement per state.",
+                )
+            used.update(n for _, n in (*s.left, *s.right))
+            if s.kind != "<<" and any(sum(k for k, _ in side) > 1 for side in (s.left, s.right)):
+                nonlinear = True
+        elif isinstance(s, A.Conserve):
+            conserves.append(s)
+    if not used:
+        raise fail(mod, proc.line, f"KINETIC block '{proc.name}'", "has no reactions '~'.")
+    declared = [d.name for d in mod.states]
+    states = tuple(n for n in declared if n in used)
+    replaced: list[str] = []
+    conserve = []
+    for c in conserves:
+        terms = _conserve_terms(mod, c, c.left)
+        for _, name in terms:
+            if name not in used:
+                raise fail(
+                    mod,
+                    c.line,
+                    "CONSERVE",
+                    f"{name!r} takes part in no reaction of KINETIC block '{proc.name}'.",
+                )
+        free = [n for _, n in terms if n not in replaced]
+        if not free:
+            raise fail(
+                mod, c.line, "CONSERVE", "every state of it is already in an earlier CONSERVE."
+            )
+        replaced.append(free[-1])
+        conserve.append((terms, free[-1]))
+    return KineticSolve(proc.name, "sparse", line, states, nonlinear, tuple(conserve))
+
+
+def _kinetic_statements(body):
+    for s in body:
+        yield s
+        if isinstance(s, A.If):
+            yield from _kinetic_statements(s.body + s.orelse)
+        elif isinstance(s, A.Block):
+            yield from _kinetic_statements(s.body)
+
+
+def _conserve_terms(mod: A.ModFile, c: A.Conserve, e) -> tuple[tuple[float, str], ...]:
+    """The ``(coefficient, state)`` terms of CONSERVE's left side: a sum of states, each
+    optionally multiplied by a number."""
+    if isinstance(e, A.Binary) and e.op == "+":
+        return _conserve_terms(mod, c, e.left) + _conserve_terms(mod, c, e.right)
+    if isinstance(e, A.Name):
+        return ((1.0, e.id),)
+    if isinstance(e, A.Binary) and e.op == "*":
+        if isinstance(e.left, A.Num) and isinstance(e.right, A.Name):
+            return ((e.left.value, e.right.id),)
+        if isinstance(e.right, A.Num) and isinstance(e.left, A.Name):
+            return ((e.right.value, e.left.id),)
+    raise fail(
+        mod,
+        c.line,
+        "CONSERVE",
+        "its left side must be a sum of states, each optionally times a number "
+        "(e.g. 'CONSERVE c1 + c2 + 2*o = 1').",
+    )
 
 
 def _check_initial_dt(mod: A.ModFile, flow: FlowAnalysis, kept: tuple[str, ...]) -> None:

@@ -145,7 +145,42 @@ class Unsupported:
     line: int = 0
 
 
-Stmt = Assign | DiffEq | CallStmt | If | Local | Solve | Table | Verbatim | Block | Unsupported
+@dataclasses.dataclass(frozen=True)
+class Reaction:
+    """A KINETIC reaction: ``~ 2a + b <-> c (kf, kb)`` (``kind`` "<->"), ``~ a -> b (kf)``
+    ("->", ``backward`` None) or ``~ a << (flux)`` ("<<": ``forward`` is the flux into ``a``,
+    ``right`` empty). ``left``/``right``: ``(stoichiometry, state)`` pairs."""
+
+    kind: str
+    left: tuple[tuple[int, str], ...]
+    right: tuple[tuple[int, str], ...]
+    forward: Expr
+    backward: Expr | None
+    line: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Conserve:
+    """``CONSERVE left = right`` in a KINETIC block (``left`` a sum of states)."""
+
+    left: Expr
+    right: Expr
+    line: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Compartment:
+    """``COMPARTMENT volume {states}`` in a KINETIC block."""
+
+    volume: Expr
+    states: tuple[str, ...]
+    line: int = 0
+
+
+Stmt = (
+    Assign | DiffEq | CallStmt | If | Local | Solve | Table | Verbatim | Block | Unsupported
+    | Reaction | Conserve | Compartment
+)  # fmt: skip
 
 # --- declarations and blocks -------------------------------------------------------------------
 

@@ -207,6 +207,13 @@ class FlowAnalysis:
             self._call(s.call, scope, acc, statement=True)
         elif isinstance(s, A.If):
             self._expr(s.cond, scope, acc)
+            if phase == "KINETIC" and _has_kinetic(s.body + s.orelse):
+                raise self._fail(
+                    line,
+                    "a reaction, CONSERVE or COMPARTMENT inside if/else",
+                    "is not supported (the scheme's structure must not depend on a condition).",
+                    "Put the condition into the rate expressions (e.g. a FUNCTION with if/else).",
+                )
             before = frozenset(acc.definite)
             branches = []
             for part in (s.body, s.orelse):
@@ -220,11 +227,52 @@ class FlowAnalysis:
         elif isinstance(s, A.Block):
             self._body(s.body, scope, acc, phase, proc)
         elif isinstance(s, A.Solve):
+            target = self.mod.procedures.get(s.block)
+            if (
+                phase == "INITIAL"
+                and proc is None
+                and s.steadystate is not None
+                and target is not None
+                and target.kind == "KINETIC"
+            ):
+                acc.add(self.procedure(s.block))  # SOLVE kin STEADYSTATE sparse
+                return
             raise self._fail(
                 line,
                 f"SOLVE {s.block}",
-                f"SOLVE is only supported in BREAKPOINT (found in {phase}).",
+                f"SOLVE is only supported in BREAKPOINT (found in {phase}), and as "
+                "'SOLVE kin STEADYSTATE sparse' of a KINETIC block in INITIAL.",
             )
+        elif isinstance(s, A.Reaction | A.Conserve | A.Compartment):
+            what = {A.Reaction: "a reaction '~'", A.Conserve: "CONSERVE"}.get(
+                type(s), "COMPARTMENT"
+            )
+            if phase != "KINETIC":
+                raise self._fail(
+                    line, what, f"is only allowed in a KINETIC block (found in {phase})."
+                )
+            if isinstance(s, A.Reaction):
+                for e in (s.forward, s.backward):
+                    if e is not None:
+                        self._expr(e, scope, acc)
+                names = [n for _, n in (*s.left, *s.right)]
+            elif isinstance(s, A.Conserve):
+                self._expr(s.left, scope, acc)
+                self._expr(s.right, scope, acc)
+                names = []
+            else:
+                self._expr(s.volume, scope, acc)
+                names = list(s.states)
+            for name in names:
+                if self.symbols.kinds.get(name) != "state" and name not in self.symbols.ion_writes:
+                    raise self._fail(
+                        line,
+                        f"{what} of {name}",
+                        f"{name!r} is not a STATE.",
+                        "Reactions, COMPARTMENT and CONSERVE take STATE variables; declare it in "
+                        "the STATE block.",
+                    )
+                acc.writes.add(name)
         elif isinstance(s, A.Table):
             pass  # computed exactly (NEURON with usetable = 0)
         elif isinstance(s, A.Verbatim):
@@ -353,6 +401,17 @@ class FlowAnalysis:
             )
 
 
+def _has_kinetic(body) -> bool:
+    for s in body:
+        if isinstance(s, A.Reaction | A.Conserve | A.Compartment):
+            return True
+        if isinstance(s, A.If) and _has_kinetic(s.body + s.orelse):
+            return True
+        if isinstance(s, A.Block) and _has_kinetic(s.body):
+            return True
+    return False
+
+
 def _local_names(body) -> set[str]:
     out: set[str] = set()
     for s in body:
@@ -384,9 +443,7 @@ _NAME_FIX = {
 
 
 def _fix(construct: str) -> str:
-    if "KINETIC" in construct or construct in ("CONSERVE", "COMPARTMENT"):
-        return "Kinetic schemes (tier B) are not imported yet; write a DERIVATIVE block."
-    if "array" in construct or "FROM loop" in construct:
+    if "array" in construct or "FROM loop" in construct or "COMPARTMENT" in construct:
         return "Arrays and loops (tier B) are not imported yet; write the elements out."
     if construct in ("WATCH", "FOR_NETCONS") or "NET_RECEIVE" in construct:
         return "Network events (tier C) are not imported yet."

@@ -115,6 +115,9 @@ class Evaluator:
     def __init__(self, procedures: dict[str, A.Procedure]):
         self.procedures = procedures
         self.on_derivative: DerivativeHandler | None = None
+        # KINETIC statements (reactions, CONSERVE, COMPARTMENT) and INITIAL's SOLVE
+        self.on_kinetic: Callable[[Any, dict, Frame, Any], None] | None = None
+        self.on_solve: Callable[[A.Solve, dict], None] | None = None
 
     # --- statements ----------------------------------------------------------------------------
     def run(self, body, env: dict[str, Value], frame: Frame | None = None, mask=None) -> None:
@@ -143,10 +146,16 @@ class Evaluator:
         elif isinstance(s, A.DiffEq):
             assert self.on_derivative is not None, "a derivative outside a SOLVE"
             self.on_derivative(s, env, frame, mask)
+        elif isinstance(s, A.Reaction | A.Conserve | A.Compartment):
+            assert self.on_kinetic is not None, "a kinetic statement outside a SOLVE"
+            self.on_kinetic(s, env, frame, mask)
+        elif isinstance(s, A.Solve):
+            if self.on_solve is not None:  # INITIAL's SOLVE kin STEADYSTATE sparse
+                self.on_solve(s, env)
         elif isinstance(s, A.Verbatim):
             if s.text.strip() and "__return__" in frame.locals:
                 frame.locals[frame.locals["__return__"]] = 0.0  # a final "return 0;"
-        # Table: computed exactly, nothing to do; Solve: handled by the caller
+        # Table: computed exactly, nothing to do; BREAKPOINT's Solve: run by the caller
 
     def _if(self, s: A.If, env, frame: Frame, mask) -> None:
         cond = as_bool(self.expr(s.cond, env, frame, mask))

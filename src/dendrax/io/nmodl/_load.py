@@ -36,7 +36,8 @@ def load_mod(
     names, defaults and units; GLOBALs are ``global_parameters``; ``order_name`` is the file
     name (NEURON's update order). The numerics are NEURON's: docs/nmodl.md lists what is
     supported (tier A: density mechanisms with cnexp, derivimplicit and euler, FUNCTIONs,
-    PROCEDUREs, if/else, TABLE, ion accumulation) and the known differences.
+    PROCEDUREs, if/else, TABLE, ion accumulation; tier B: KINETIC schemes by METHOD sparse
+    with CONSERVE, COMPARTMENT and STEADYSTATE sparse) and the known differences.
 
     Args:
         path_or_text: the path of a ``.mod`` file, or NMODL text (anything containing a

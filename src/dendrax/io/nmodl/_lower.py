@@ -18,7 +18,19 @@ The blocks run where NEURON runs them (FORMAT_V2 section 7 gives the step order)
     the block's states with the exact Jacobian (one iteration where the equations are linear
     in the states, which solves them exactly);
   - ``METHOD euler``: ``x1 = x0 + dt f(x0)`` for all states at once;
+  - ``METHOD sparse`` (KINETIC): NEURON's scheme (scopmath ``sparse``): the reactions give
+    each state's flux ``F`` (mass action: ``kf prod x^n - kb prod x^n`` per reaction,
+    ``<<`` fluxes added), COMPARTMENT volumes ``V`` weight the rows, and Newton's method
+    solves ``V (x1 - x0)/dt = F(x1)`` with NEURON's matrix ``V/dt - dF/dx`` (the rate
+    expressions and ``<<`` fluxes held constant in it, as the translator writes it); a
+    CONSERVE replaces the equation of its last state by ``sum c V x = total``. One iteration
+    where the translator finds the scheme linear (no reaction side with more than one
+    molecule), otherwise iterations until the sum of |steps| is <= 1e-6 with negative states
+    set to 0 after each, as NEURON does;
   - ``SOLVE proc``: the PROCEDURE's statements.
+
+INITIAL's ``SOLVE kin STEADYSTATE sparse`` is the same solve with dt = 1e9 ms, iterated to
+convergence (NEURON's ``_ss_sparse`` for linear schemes).
 """
 
 from __future__ import annotations
@@ -32,10 +44,13 @@ from jax.custom_derivatives import SymbolicZero
 
 from ...mechanisms._base import NONSPECIFIC, Channel
 from . import _ast as A
-from ._analysis import DerivativeSolve, ProcedureSolve, Spec, equations
+from ._analysis import DerivativeSolve, KineticSolve, ProcedureSolve, Spec, equations
 from ._interp import Evaluator, Frame, as_num, broadcast, guard, nrn_exp
 
 _D = "D:"  # environment key of a state's derivative (merged through if/else like a variable)
+SPARSE_CONVERGE = 1e-6  # NEURON's CONVERGE (scopmath errcodes.h): sum |step| of an iteration
+SPARSE_ITERATIONS = 12  # at most (NEURON: 20, MAXSTEPS); converged schemes stop earlier
+STEADY_DT = 1e9  # ms: NEURON's time step for STEADYSTATE sparse (_ss_sparse)
 
 
 class _Program:
@@ -70,7 +85,15 @@ class _Program:
     # --- phases --------------------------------------------------------------------------------
     def initial(self, v, params, celsius) -> dict:
         env = self.env(v, params, celsius, dt=jnp.nan)  # no state depends on it (analysis)
-        self.ev.run(self.spec.initial, env)
+
+        def steady(stmt: A.Solve, e: dict) -> None:
+            self._sparse(self.spec.initial_solves[stmt.block], e, STEADY_DT, steady=True)
+
+        self.ev.on_solve = steady
+        try:
+            self.ev.run(self.spec.initial, env)
+        finally:
+            self.ev.on_solve = None
         out = {s: broadcast(env[s], v) for s in self.spec.all_states}
         for name in self.spec.initial_ion_writes:
             out[name] = broadcast(env[name], v)
@@ -86,6 +109,8 @@ class _Program:
         for solve in self.spec.solves:
             if isinstance(solve, ProcedureSolve):
                 self.ev.run(self.procedures[solve.block].body, env)
+            elif isinstance(solve, KineticSolve):
+                self._sparse(solve, env, dt)
             elif solve.method == "cnexp":
                 self._cnexp(solve, env, dt)
             elif solve.method == "euler":
@@ -175,6 +200,135 @@ class _Program:
             self._derivatives(solve, e)
             env.update({k: e[k] for k in solve.side_effects})
         env.update(x)
+
+    def _kinetic(self, solve: KineticSolve, env: dict):
+        """Run the KINETIC block once at the states in ``env``: its reactions with their rate
+        values, the ``<<`` fluxes, the COMPARTMENT volumes and the CONSERVE totals."""
+        ev = self.ev
+        reactions: list = []
+        fluxes: list = []
+        volumes: dict = {}
+        totals: list = []
+
+        def collect(stmt, e: dict, frame: Frame, mask) -> None:
+            if isinstance(stmt, A.Reaction):
+                kf = as_num(ev.expr(stmt.forward, e, frame, mask))
+                if stmt.kind == "<<":
+                    fluxes.append((stmt.left[0][1], kf))
+                    return
+                kb = (
+                    None
+                    if stmt.backward is None
+                    else as_num(ev.expr(stmt.backward, e, frame, mask))
+                )
+                reactions.append((stmt.left, stmt.right, kf, kb))
+            elif isinstance(stmt, A.Conserve):
+                totals.append(as_num(ev.expr(stmt.right, e, frame, mask)))
+            else:
+                vol = as_num(ev.expr(stmt.volume, e, frame, mask))
+                for name in stmt.states:
+                    volumes[name] = vol
+
+        ev.on_kinetic = collect
+        try:
+            ev.run(self.procedures[solve.block].body, env)
+        finally:
+            ev.on_kinetic = None
+        return reactions, fluxes, volumes, totals
+
+    def _sparse(self, solve: KineticSolve, env: dict, dt, steady: bool = False) -> None:
+        """NEURON's METHOD sparse step of a KINETIC block (module docstring), in place."""
+        states = solve.states
+        n = len(states)
+        idx = {s: i for i, s in enumerate(states)}
+        like = env["v"]
+        x0 = {s: broadcast(env[s], like) for s in states}
+        x = dict(x0)
+        clamp = solve.nonlinear or steady  # NEURON: states >= 0 where it iterates
+        iterations = 1 if not clamp else SPARSE_ITERATIONS
+        replaced = {row: k for k, (_, row) in enumerate(solve.conserve)}
+        active = None
+        e: dict = {}
+        for _ in range(iterations):
+            e = dict(env)
+            e.update(x)
+            if steady:
+                e["dt"] = dt
+            reactions, fluxes, volumes, totals = self._kinetic(solve, e)
+            vol = {s: volumes.get(s, 1.0) for s in states}
+            zero = jnp.zeros_like(like)
+            rhs = {s: -(1.0 / dt) * (x[s] - x0[s]) * vol[s] for s in states}
+            mat = [[zero] * n for _ in range(n)]
+            for s in states:
+                mat[idx[s]][idx[s]] = (1.0 / dt) * vol[s] + zero
+            for left, right, kf, kb in reactions:
+                f, df = _mass_action(kf, left, x)
+                if kb is None:
+                    b, db = 0.0, {}
+                else:
+                    b, db = _mass_action(kb, right, x)
+                net = f - b
+                for sign, side in ((-1.0, left), (1.0, right)):
+                    for k, s in side:
+                        rhs[s] = rhs[s] + sign * k * net
+                        for t, d in df.items():
+                            mat[idx[s]][idx[t]] = mat[idx[s]][idx[t]] - sign * k * d
+                        for t, d in db.items():
+                            mat[idx[s]][idx[t]] = mat[idx[s]][idx[t]] + sign * k * d
+            for s, flux in fluxes:
+                rhs[s] = rhs[s] + flux
+            for row, k in replaced.items():
+                terms, _ = solve.conserve[k]
+                total = totals[k] + zero
+                mat[idx[row]] = [zero] * n
+                for coef, t in terms:
+                    total = total - coef * vol[t] * x[t]
+                    mat[idx[row]][idx[t]] = coef * vol[t] + zero
+                rhs[row] = total
+            a = jnp.stack([jnp.stack(r, -1) for r in mat], -2)
+            b_vec = jnp.stack([broadcast(rhs[s], like) for s in states], -1)
+            delta = jnp.linalg.solve(a, b_vec[..., None])[..., 0]
+            new = {s: x[s] + delta[..., i] for i, s in enumerate(states)}
+            if clamp:
+                new = {s: jnp.where(new[s] < 0.0, 0.0, new[s]) for s in states}
+            if iterations == 1:
+                x = new
+                continue
+            err = jnp.sum(jnp.abs(delta), -1)
+            if active is None:
+                x = new
+                active = err > SPARSE_CONVERGE
+            else:
+                x = {s: jnp.where(active, new[s], x[s]) for s in states}
+                active = active & (err > SPARSE_CONVERGE)
+        if solve.side_effects:
+            e = dict(env)
+            e.update(x)
+            if steady:
+                e["dt"] = dt
+            self._kinetic(solve, e)  # NEURON runs the block once more at the solution
+            env.update({k: e[k] for k in solve.side_effects})
+        env.update(x)
+
+
+def _mass_action(rate, side, x: dict):
+    """``rate * prod x_s^k`` over ``side``'s ``(k, s)`` pairs, and its derivatives in each
+    state with the rate held constant (NEURON's matrix entries)."""
+    value = rate
+    for k, s in side:
+        for _ in range(k):
+            value = value * x[s]
+    derivs: dict[str, Any] = {}
+    for j, (k, s) in enumerate(side):
+        d = rate * k
+        for _ in range(k - 1):
+            d = d * x[s]
+        for i, (k2, s2) in enumerate(side):
+            if i != j:
+                for _ in range(k2):
+                    d = d * x[s2]
+        derivs[s] = derivs.get(s, 0.0) + d
+    return value, derivs
 
 
 DV_MV = 0.001  # NEURON's step for di/dv: (i(v + 0.001) - i(v)) / 0.001

@@ -229,13 +229,21 @@ class _ToAst(Transformer):
         return A.Verbatim(_verbatim_text(ch[0]), _line(meta))
 
     def reaction(self, meta, ch):
-        return A.Unsupported("a KINETIC reaction '~'", _line(meta))
+        r = ch[0]
+        if isinstance(r, A.Unsupported):
+            return A.Unsupported(r.construct, _line(meta))
+        kind, left, right, forward, backward = r
+        return A.Reaction(kind, left, right, forward, backward, _line(meta))
 
     def conserve(self, meta, ch):
-        return A.Unsupported("CONSERVE", _line(meta))
+        return A.Conserve(ch[0], ch[1], _line(meta))
 
     def compartment(self, meta, ch):
-        return A.Unsupported("COMPARTMENT", _line(meta))
+        head = ch[0]
+        names = tuple(str(c) for c in ch[1:])
+        if isinstance(head, tuple):  # COMPARTMENT i, expr {...}: one volume per array element
+            return A.Unsupported("COMPARTMENT with an array index", _line(meta))
+        return A.Compartment(head, names, _line(meta))
 
     def longitudinal_diffusion(self, meta, ch):
         return A.Unsupported("LONGITUDINAL_DIFFUSION", _line(meta))
@@ -255,11 +263,32 @@ class _ToAst(Transformer):
     def nested_body(self, meta, ch):
         return A.Block(ch[0], _line(meta))
 
-    # the reaction grammar's pieces (their content is not used yet)
+    # the reaction grammar's pieces
     def reversible(self, meta, ch):
-        return None
+        left, right, kf, kb = ch
+        return _reaction("<->", left, right, kf, kb)
 
-    irreversible = flux = reactants = reactant = compartment_head = reversible
+    def irreversible(self, meta, ch):
+        if len(ch) == 2:
+            return _reaction("->", ch[0], (), ch[1], None)
+        return _reaction("->", ch[0], ch[1], ch[2], None)
+
+    def flux(self, meta, ch):
+        return _reaction("<<", ch[0], (), ch[1], None)
+
+    def reactants(self, meta, ch):
+        return tuple(ch)
+
+    def reactant(self, meta, ch):
+        tokens = [c for c in ch if isinstance(c, Token)]
+        name = str(next(t for t in tokens if t.type == "NAME"))
+        if len(tokens) < len(ch):  # name[index]
+            return ("array", name)
+        stoich = next((int(t) for t in tokens if t.type == "INTEGER"), 1)
+        return (stoich, name)
+
+    def compartment_head(self, meta, ch):
+        return ch[0] if len(ch) == 1 else (str(ch[0]), ch[1])
 
     # --- NEURON block --------------------------------------------------------------------------
     def suffix(self, meta, ch):
@@ -454,6 +483,14 @@ class _ToAst(Transformer):
                 continue
             _add(mod, item)
         return mod
+
+
+def _reaction(kind, left, right, forward, backward):
+    """``(kind, left, right, forward, backward)``, or an Unsupported for array reactants."""
+    for stoich, name in (*left, *right):
+        if stoich == "array":
+            return A.Unsupported(f"a KINETIC reaction with an array element {name}[...]")
+    return (kind, left, right, forward, backward)
 
 
 def _verbatim_text(tok: Any) -> str:
