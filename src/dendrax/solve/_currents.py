@@ -8,6 +8,7 @@ import jax.numpy as jnp
 
 from ..mechanisms._base import NONSPECIFIC
 from ._cable import Cable
+from ._index import at_sites, spread
 from ._ions import site_params
 from ._system import MechanismGroup, System
 
@@ -16,7 +17,7 @@ Array = jax.Array
 
 def site_voltage(system: System, group: MechanismGroup, v: Array) -> Array:
     """The voltage (mV) at every site of a mechanism group."""
-    return v[: system.n_comp] if group.covers_all else v[group.compartments]
+    return at_sites(group, v, system.n_comp)
 
 
 def recorded_groups(system: System) -> frozenset[int]:
@@ -81,21 +82,18 @@ def membrane_currents(
                 name = "i" + species
                 if species == NONSPECIFIC or name not in totals:
                     continue
-                target = point_totals if group.is_point else totals
-                if group.covers_all:
-                    target[name] = target[name] + part
+                if group.is_point:
+                    point_totals[name] = point_totals[name].at[group.compartments].add(part)
                 else:
-                    target[name] = target[name].at[group.compartments].add(part)
+                    totals[name] = totals[name] + spread(group, part, n)
         else:
             i, di_dv = jax.jvp(current, (vg,), (jnp.ones_like(vg),))
         if group.is_point:
             i_point = i_point.at[group.compartments].add(i)
             g_point = g_point.at[group.compartments].add(di_dv)
-        elif group.covers_all:
-            i_density, g_density = i_density + i, g_density + di_dv
-        else:
-            i_density = i_density.at[group.compartments].add(i)
-            g_density = g_density.at[group.compartments].add(di_dv)
+        else:  # the same sums, in the same order, as scatter-adds would make
+            i_density = i_density + spread(group, i, n)
+            g_density = g_density + spread(group, di_dv, n)
     scale = 0.01 * cable.area_um2
     if any(g.is_point for g in system.mechanisms):  # nA -> mA/cm² of the compartment
         totals = {k: totals[k] + point_totals[k] / scale for k in totals}

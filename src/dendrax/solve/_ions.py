@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from ..mechanisms._ions import nernst
+from ._index import gather
 from ._system import MechanismGroup, System
 
 Array = jax.Array
@@ -45,7 +46,10 @@ def site_params(
         if group.covers_all:
             params = {**params, **{name: values[name] for name in present}}
         else:
-            params = {**params, **{name: values[name][group.compartments] for name in present}}
+            params = {
+                **params,
+                **{name: gather(values[name], group.compartments) for name in present},
+            }
     if v is not None and group.pre_compartments is not None:
         params = {**params, "v_pre": v[group.pre_compartments]}
     return params

@@ -6,6 +6,7 @@ from __future__ import annotations
 import jax
 
 from ._currents import site_voltage
+from ._index import spread
 from ._ions import site_params
 from ._system import MechanismGroup, System
 
@@ -25,7 +26,12 @@ def write_concentrations(
         if name not in new:
             continue
         value = new.pop(name)
-        env[name] = value if group.covers_all else env[name].at[group.compartments].set(value)
+        if group.covers_all:
+            env[name] = value
+        elif group.site_of is not None:
+            env[name] = spread(group, value, env[name].shape[-1], base=env[name])
+        else:
+            env[name] = env[name].at[group.compartments].set(value)
     return new
 
 

@@ -39,6 +39,10 @@ class MechanismGroup(eqx.Module):
     # presynaptic (graded) point mechanisms: the compartment whose voltage each site reads as
     # ``params["v_pre"]``; empty otherwise
     pre_compartments: Array | None = None
+    # density mechanisms on part of the cell: (n_comp,) int, for every compartment ``c`` the
+    # position of its site, or ``n_sites + c`` where it has none (``solve._index.spread``:
+    # per-site values to compartments by a gather, which fuses, instead of a scatter)
+    site_of: Array | None = None
 
     @property
     def mechanism(self) -> Mechanism:

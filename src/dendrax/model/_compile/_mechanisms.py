@@ -107,13 +107,16 @@ def mechanism_groups(
         pos = np.full(n_comp, -1, dtype=np.int64)
         pos[comps] = np.arange(comps.size)
         density_position[mtype.name] = (len(groups), pos)
+        covers_all = bool(comps.size == n_comp)
+        site_of = np.where(pos >= 0, pos, comps.size + np.arange(n_comp))
         groups.append(
             MechanismGroup(
                 mechanism_type=mtype,
-                covers_all=bool(comps.size == n_comp),
+                covers_all=covers_all,
                 receives_events=False,
                 compartments=jnp.asarray(comps, dtype=jnp.int32),
                 params={p: jnp.asarray(v[comps], dtype=dtype) for p, v in values.items()},
+                site_of=None if covers_all else jnp.asarray(site_of, dtype=jnp.int32),
             )
         )
     point_position: dict[tuple[int, str], tuple[int, int]] = {}
