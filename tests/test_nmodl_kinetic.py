@@ -169,6 +169,48 @@ def test_a_linear_scheme_takes_one_newton_step_with_constant_fluxes_as_neuron():
     np.testing.assert_allclose([float(x1["b"][0]), float(x1["c"][0])], want, rtol=1e-13)
 
 
+def test_arrays_and_from_loops_expand_to_scalars_with_the_shell_volumes():
+    """cashell.mod: STATE/ASSIGNED/LOCAL arrays of a DEFINE size, FROM loops (an if on the
+    loop variable decided when unrolled), COMPARTMENT i, vrat[i] {...}; element k of x is
+    x_k. Its initial state and one step against numpy (NEURON: dxnm_kinetic_shells)."""
+    cls = dx.load_mod(MOD / "cashell.mod")
+    n = 4
+    assert cls.states[: 3 * n] == tuple(f"{a}_{k}" for a in ("ca", "B", "CaB") for k in range(n))
+    assert {"vrat_0", "vrat_3", "frat_1"} <= set(cls.states)  # carried from INITIAL
+    p = {k: jnp.asarray([d]) for k, (d, _) in cls.parameters.items()}
+    p["ica"], p["cai"] = jnp.asarray([-0.01]), jnp.asarray([5e-5])
+    mech = cls()
+    s0 = mech.init_states(jnp.asarray([-70.0]), p, 6.3)
+    rad, dr = 5.0, 0.5
+    r = rad - dr * np.arange(n)
+    vrat = np.append((r[:-1] ** 2 - r[1:] ** 2) / (2 * rad), r[-1] ** 2 / (2 * rad))
+    np.testing.assert_allclose([float(s0[f"vrat_{k}"][0]) for k in range(n)], vrat, rtol=1e-15)
+    # one step: the buffers' totals per shell stay (mass action); calcium enters shell 0 only
+    dt = 0.025
+    s1 = mech.update(jnp.asarray([-70.0]), s0, p, dt, 6.3)
+    for k in range(n):
+        total = float(s1[f"B_{k}"][0] + s1[f"CaB_{k}"][0])
+        assert total == pytest.approx(0.03, rel=1e-12)
+    ca0 = np.array([float(s0[f"ca_{k}"][0]) for k in range(n)])
+    ca1 = np.array([float(s1[f"ca_{k}"][0]) for k in range(n)])
+    assert ca1[0] > ca0[0] and float(s1["cai"][0]) == ca1[0]
+    # the amount of calcium: influx and extrusion change it, diffusion and binding move it
+    amount = lambda s: sum(  # noqa: E731
+        vrat[k] * float(s[f"ca_{k}"][0] + s[f"CaB_{k}"][0]) for k in range(n)
+    )
+    influx = 0.01 * 1e4 / (2 * 96485.33212331001)
+    extrusion = vrat[0] * (5e-5 - ca1[0]) / 50.0
+    assert (amount(s1) - amount(s0)) / dt == pytest.approx(influx + extrusion, rel=1e-6)
+
+
+def _arr(body: str, size: str = "4") -> str:
+    return (
+        "NEURON { SUFFIX k2 RANGE kf }\nPARAMETER { kf = 2 (/ms) }\n"
+        f"STATE {{ x[{size}] y }}\nBREAKPOINT {{ SOLVE scheme METHOD sparse }}\n"
+        f"INITIAL {{ }}\nKINETIC scheme {{\n{body}\n}}\n"
+    )
+
+
 def _error(text: str) -> NmodlError:
     with pytest.raises(NmodlError) as info:
         dx.load_mod(text)
@@ -184,12 +226,16 @@ def _error(text: str) -> NmodlError:
         (_kin("  ~ a <-> b (kf, 1)\n  CONSERVE a * b = 1"), 8, ["sum of states"]),
         (_kin("  ~ a <-> b (kf, 1)\n  c' = 1"), 8, ["ODE inside a kinetic scheme", "<<"]),
         (_kin("  if (v > 0) {\n    ~ a <-> b (kf, 1)\n  }"), 7, ["inside if/else"]),
-        (_kin("  ~ a[0] <-> b (kf, 1)"), 7, ["array element"]),
         (
             _kin("  ~ a + b <-> c (kf, 1)", initial="SOLVE scheme STEADYSTATE sparse"),
             5,
             ["nonlinear kinetic scheme", "INITIAL"],
         ),
+        (_kin("  ~ a[0] <-> b (kf, 1)"), 7, ["'a' is not an array"]),
+        (_arr("  FROM i = 0 TO 3 {\n    ~ x[i] <-> x[i + 1] (kf, 1)\n  }"), 8, ["x[4]", "size 4"]),
+        (_arr("  FROM i = 0 TO kf {\n    ~ x[i] <-> y (kf, 1)\n  }"), 7, ["constant integer"]),
+        (_arr("  ~ x <-> y (kf, 1)"), 7, ["whole array"]),
+        (_arr("  ~ x[0] <-> y (kf, 1)", size="N"), 3, ["'N' is not a DEFINE"]),
         (
             "NEURON { SUFFIX r }\nSTATE { a b }\nBREAKPOINT { SOLVE d }\n"
             "DERIVATIVE d {\n  ~ a <-> b (1, 1)\n}\n",

@@ -239,7 +239,53 @@ def cases() -> list[dict]:
         60.0,
         -65.0,
     )
-    return [spikes, clamp, kinetic, kinetic_clamp]
+    shells = _case(
+        "dxnm_kinetic_shells",
+        "Single compartment with cagk (GHK Ca current) and cashell (radial diffusion between "
+        "four shells with a buffer in each: arrays, FROM loops, COMPARTMENT i, vrat[i], a "
+        "nonlinear scheme) and a leak under SEClamp (rs 0.5 MOhm) -70 mV 10 ms, +10 mV 30 ms, "
+        "-70 mV 40 ms: calcium loading and its diffusion inwards.",
+        {
+            "pas": {"g": 1e-4, "e": -70.0},
+            "cagk": {"pbar": 2e-5},
+            "cashell": {
+                "rad": 5.0,
+                "dr": 0.5,
+                "DCa": 0.6,
+                "kon": 100.0,
+                "koff": 0.1,
+                "Btot": 0.03,
+                "taur": 50.0,
+                "cainf": 5e-5,
+            },
+        },  # fmt: skip
+        {"ca": CA},
+        [
+            {
+                "type": "seclamp",
+                "branch": 0,
+                "x": 0.5,
+                "comp": 0,
+                "rs_MOhm": 0.5,
+                "dur1_ms": 10.0,
+                "amp1_mV": -70.0,
+                "dur2_ms": 30.0,
+                "amp2_mV": 10.0,
+                "dur3_ms": 40.0,
+                "amp3_mV": -70.0,
+            }
+        ],  # fmt: skip
+        [
+            _rec("v_soma", "v", "mV"),
+            {**_rec("i_clamp", "i_seclamp", "nA"), "stim": 0},
+            _rec("cai", "cai", "mM"),
+            _rec("ica", "ica", "mA/cm2"),
+            _rec("m_cagk", "cagk.m", "1"),
+        ],
+        100.0,
+        -70.0,
+    )
+    return [spikes, clamp, kinetic, kinetic_clamp, shells]
 
 
 def main() -> None:

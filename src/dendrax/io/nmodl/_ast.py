@@ -100,6 +100,7 @@ class If:
 class Local:
     names: tuple[str, ...]
     line: int = 0
+    arrays: tuple[tuple[str, int | str], ...] = ()  # LOCAL a[4]: expanded by ._arrays
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,10 +147,33 @@ class Unsupported:
 
 
 @dataclasses.dataclass(frozen=True)
+class AssignIndex:
+    """``name[index] = value`` (arrays are expanded to scalars by :mod:`._arrays`)."""
+
+    target: str
+    index: Expr
+    value: Expr
+    line: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class FromLoop:
+    """``FROM var = low TO high BY step { body }`` (unrolled by :mod:`._arrays`)."""
+
+    var: str
+    low: Expr
+    high: Expr
+    step: Expr | None
+    body: tuple[Stmt, ...]
+    line: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class Reaction:
     """A KINETIC reaction: ``~ 2a + b <-> c (kf, kb)`` (``kind`` "<->"), ``~ a -> b (kf)``
     ("->", ``backward`` None) or ``~ a << (flux)`` ("<<": ``forward`` is the flux into ``a``,
-    ``right`` empty). ``left``/``right``: ``(stoichiometry, state)`` pairs."""
+    ``right`` empty). ``left``/``right``: ``(stoichiometry, state)`` pairs (before the array
+    expansion of :mod:`._arrays`, ``(stoichiometry, array, index)`` for an element)."""
 
     kind: str
     left: tuple[tuple[int, str], ...]
@@ -170,16 +194,18 @@ class Conserve:
 
 @dataclasses.dataclass(frozen=True)
 class Compartment:
-    """``COMPARTMENT volume {states}`` in a KINETIC block."""
+    """``COMPARTMENT volume {states}`` in a KINETIC block (``index``: the loop variable of
+    ``COMPARTMENT i, volume {arrays}``, element i of each array; expanded by :mod:`._arrays`)."""
 
     volume: Expr
     states: tuple[str, ...]
     line: int = 0
+    index: str | None = None
 
 
 Stmt = (
     Assign | DiffEq | CallStmt | If | Local | Solve | Table | Verbatim | Block | Unsupported
-    | Reaction | Conserve | Compartment
+    | Reaction | Conserve | Compartment | AssignIndex | FromLoop
 )  # fmt: skip
 
 # --- declarations and blocks -------------------------------------------------------------------
@@ -193,7 +219,7 @@ class Declaration:
     value: float | None
     unit: str | None
     line: int = 0
-    array: int | None = None
+    array: int | str | None = None  # a size, or a DEFINE name
 
 
 @dataclasses.dataclass(frozen=True)

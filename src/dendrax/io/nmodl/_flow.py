@@ -443,8 +443,8 @@ _NAME_FIX = {
 
 
 def _fix(construct: str) -> str:
-    if "array" in construct or "FROM loop" in construct or "COMPARTMENT" in construct:
-        return "Arrays and loops (tier B) are not imported yet; write the elements out."
+    if "while loop" in construct:
+        return "while loops are not imported; write a FROM loop with constant bounds."
     if construct in ("WATCH", "FOR_NETCONS") or "NET_RECEIVE" in construct:
         return "Network events (tier C) are not imported yet."
     return "Rewrite it with the supported statements (docs/nmodl.md)."

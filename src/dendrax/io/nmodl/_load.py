@@ -71,8 +71,10 @@ def load_mod(
     if cached is not None:
         return cached
     from ._analysis import analyse
+    from ._arrays import expand
     from ._lower import lower
 
+    expand(mod)
     cls = lower(analyse(mod, order_name, carry_key))
     with _LOCK:
         return _CACHE.setdefault(key, cls)

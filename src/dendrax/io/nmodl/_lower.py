@@ -301,13 +301,16 @@ class _Program:
             else:
                 x = {s: jnp.where(active, new[s], x[s]) for s in states}
                 active = active & (err > SPARSE_CONVERGE)
-        if solve.side_effects:
-            e = dict(env)
-            e.update(x)
-            if steady:
-                e["dt"] = dt
-            self._kinetic(solve, e)  # NEURON runs the block once more at the solution
-            env.update({k: e[k] for k in solve.side_effects})
+        # NEURON runs the block once more at the solution: what it assigns (cai = ca[0],
+        # rates) keeps those values
+        e = dict(env)
+        e.update(x)
+        if steady:
+            e["dt"] = dt
+        self._kinetic(solve, e)
+        if steady:
+            e["dt"] = env["dt"]
+        env.update(e)
         env.update(x)
 
 

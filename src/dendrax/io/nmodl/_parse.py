@@ -142,7 +142,7 @@ class _ToAst(Transformer):
         return A.Assign(str(ch[0]), ch[1], _line(meta))
 
     def assign_index(self, meta, ch):
-        return A.Unsupported(f"an array assignment '{ch[0]}[...] ='", _line(meta))
+        return A.AssignIndex(str(ch[0]), ch[1], ch[2], _line(meta))
 
     def diffeq(self, meta, ch):
         name = str(ch[0])
@@ -165,7 +165,9 @@ class _ToAst(Transformer):
         return A.Unsupported("a while loop", _line(meta))
 
     def from_loop(self, meta, ch):
-        return A.Unsupported("a FROM loop", _line(meta))
+        var, low, high = str(ch[0]), ch[1], ch[2]
+        step = ch[3] if len(ch) == 5 else None
+        return A.FromLoop(var, low, high, step, ch[-1], _line(meta))
 
     def local_names(self, meta, ch):
         out = []
@@ -177,13 +179,13 @@ class _ToAst(Transformer):
         return out
 
     def array(self, meta, ch):
-        return int(ch[0])
+        return int(ch[0]) if ch[0].type == "INTEGER" else str(ch[0])
 
     def local(self, meta, ch):
         names = ch[0]
-        if any(isinstance(n, tuple) for n in names):
-            return A.Unsupported("a LOCAL array", _line(meta))
-        return A.Local(tuple(names), _line(meta))
+        arrays = tuple(n for n in names if isinstance(n, tuple))
+        plain = tuple(n for n in names if not isinstance(n, tuple))
+        return A.Local(plain, _line(meta), arrays)
 
     def solve(self, meta, ch):
         method = steady = None
@@ -241,8 +243,8 @@ class _ToAst(Transformer):
     def compartment(self, meta, ch):
         head = ch[0]
         names = tuple(str(c) for c in ch[1:])
-        if isinstance(head, tuple):  # COMPARTMENT i, expr {...}: one volume per array element
-            return A.Unsupported("COMPARTMENT with an array index", _line(meta))
+        if isinstance(head, tuple):  # COMPARTMENT i, expr {...}: element i of each array
+            return A.Compartment(head[1], names, _line(meta), head[0])
         return A.Compartment(head, names, _line(meta))
 
     def longitudinal_diffusion(self, meta, ch):
@@ -282,9 +284,9 @@ class _ToAst(Transformer):
     def reactant(self, meta, ch):
         tokens = [c for c in ch if isinstance(c, Token)]
         name = str(next(t for t in tokens if t.type == "NAME"))
-        if len(tokens) < len(ch):  # name[index]
-            return ("array", name)
         stoich = next((int(t) for t in tokens if t.type == "INTEGER"), 1)
+        if len(tokens) < len(ch):  # name[index]
+            return (stoich, name, ch[-1])
         return (stoich, name)
 
     def compartment_head(self, meta, ch):
@@ -375,8 +377,8 @@ class _ToAst(Transformer):
                 value = c[1]
             elif isinstance(c, Token) and c.type == "UNIT":
                 unit = _unit(c)
-            elif isinstance(c, int):
-                array = c
+            elif isinstance(c, int) or (isinstance(c, str) and not isinstance(c, Token)):
+                array = c  # a size or a DEFINE name
         return A.Declaration(str(ch[0]), value, unit, _line(meta), array)
 
     def parameter_block(self, meta, ch):
@@ -486,10 +488,6 @@ class _ToAst(Transformer):
 
 
 def _reaction(kind, left, right, forward, backward):
-    """``(kind, left, right, forward, backward)``, or an Unsupported for array reactants."""
-    for stoich, name in (*left, *right):
-        if stoich == "array":
-            return A.Unsupported(f"a KINETIC reaction with an array element {name}[...]")
     return (kind, left, right, forward, backward)
 
 
