@@ -136,7 +136,9 @@ def test_the_nmodl_cases_exist():
     ]
 
 
-# the kinetic cases compile NEURON's sparse Newton iterations (8, 3 and 12 states): 10-20 s each
+# the kinetic cases (NEURON's sparse Newton iterations on 8, 3 and 12 states): 5-6 s each on a
+# loaded CPU, slow to keep this file's default run near 20 s (the numerics are checked in the
+# default suite against numpy: tests/test_nmodl_kinetic.py)
 SLOW_NMODL_CASES = ("dxnm_kinetic_clamp", "dxnm_kinetic_shells", "dxnm_kinetic_spikes")
 
 

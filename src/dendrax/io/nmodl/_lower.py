@@ -26,7 +26,8 @@ The blocks run where NEURON runs them (FORMAT_V2 section 7 gives the step order)
     CONSERVE replaces the equation of its last state by ``sum c V x = total``. One iteration
     where the translator finds the scheme linear (no reaction side with more than one
     molecule), otherwise iterations until the sum of |steps| is <= 1e-6 with negative states
-    set to 0 after each, as NEURON does;
+    set to 0 after each, as NEURON does (a ``fori_loop`` of at most 12 iterations, masked per
+    compartment once converged);
   - ``SOLVE proc``: the PROCEDURE's statements.
 
 INITIAL's ``SOLVE kin STEADYSTATE sparse`` is the same solve with dt = 1e9 ms, iterated to
@@ -247,9 +248,10 @@ class _Program:
         clamp = solve.nonlinear or steady  # NEURON: states >= 0 where it iterates
         iterations = 1 if not clamp else SPARSE_ITERATIONS
         replaced = {row: k for k, (_, row) in enumerate(solve.conserve)}
-        active = None
-        e: dict = {}
-        for _ in range(iterations):
+
+        def newton(x: dict):
+            """One iteration from ``x``: the new states (clamped where NEURON clamps) and the
+            step."""
             e = dict(env)
             e.update(x)
             if steady:
@@ -291,16 +293,22 @@ class _Program:
             new = {s: x[s] + delta[..., i] for i, s in enumerate(states)}
             if clamp:
                 new = {s: jnp.where(new[s] < 0.0, 0.0, new[s]) for s in states}
-            if iterations == 1:
-                x = new
-                continue
-            err = jnp.sum(jnp.abs(delta), -1)
-            if active is None:
-                x = new
-                active = err > SPARSE_CONVERGE
-            else:
+            return new, delta
+
+        if iterations == 1:
+            x, _ = newton(x)
+        else:
+            # iterate while the previous step's sum of |step| exceeded NEURON's CONVERGE, per
+            # compartment (a loop of fixed length, traced once; reverse-differentiable)
+            def iteration(_, carry):
+                x, active = carry
+                new, delta = newton(x)
+                err = jnp.sum(jnp.abs(delta), -1)
                 x = {s: jnp.where(active, new[s], x[s]) for s in states}
-                active = active & (err > SPARSE_CONVERGE)
+                return x, active & (err > SPARSE_CONVERGE)
+
+            start = (x, jnp.ones(jnp.shape(like), bool))
+            x, _ = jax.lax.fori_loop(0, iterations, iteration, start)
         # NEURON runs the block once more at the solution: what it assigns (cai = ca[0],
         # rates) keeps those values
         e = dict(env)
