@@ -135,6 +135,39 @@ def test_the_buffered_shell_conserves_in_volume_units_and_converges(cabuf):
     assert c1[0] > c0[0] and c1[1] == pytest.approx(c0[1], rel=1e-12)
 
 
+def test_steadystate_of_a_nonlinear_scheme_is_its_equilibrium():
+    """NEURON's _ss_sparse on a binding equilibrium (one-iteration steps of dt = 1e9 ms
+    from the zero defaults, states below -1e-6 set to 0, then a converged step): the
+    mass-action equilibrium kon ca B = koff CaB with both CONSERVEs."""
+    cls = dx.load_mod(
+        "NEURON { SUFFIX bind RANGE kon, koff, btot, ctot }\n"
+        "PARAMETER { kon = 100 koff = 0.1 btot = 0.05 ctot = 0.02 }\nSTATE { ca B CaB }\n"
+        "BREAKPOINT { SOLVE eq METHOD sparse }\nINITIAL { SOLVE eq STEADYSTATE sparse }\n"
+        "KINETIC eq {\n  ~ ca + B <-> CaB (kon, koff)\n  CONSERVE B + CaB = btot\n"
+        "  CONSERVE ca + CaB = ctot\n}\n"
+    )
+    kon, koff, btot = 100.0, 0.1, 0.05
+    ctot = np.array([0.02, 0.001, 0.2])
+    p = {"kon": jnp.full(3, kon), "koff": jnp.full(3, koff), "btot": jnp.full(3, btot)}
+    p["ctot"] = jnp.asarray(ctot)
+    init = cls().init_states(jnp.full(3, -65.0), p, 6.3)
+    # CaB = c: kon (ctot - c)(btot - c) = koff c, the root below min(ctot, btot)
+    bq = -(ctot + btot + koff / kon)
+    c = (-bq - np.sqrt(bq * bq - 4 * ctot * btot)) / 2
+    np.testing.assert_allclose(np.asarray(init["CaB"]), c, rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(init["ca"]), ctot - c, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(init["B"]), btot - c, rtol=1e-6)
+    # NEURON 9.0.2 (this text compiled by nrnivmodl, finitialize(-65)): ca, B, CaB (mM)
+    neuron = {
+        0.02: (0.0006322658109052343, 0.030632265810905238, 0.019367734189094765),
+        0.001: (1.9992006590379465e-05, 0.049019992006590386, 0.0009800079934096206),
+        0.2: (0.15033040287705648, 0.0003304028770564818, 0.04966959712294352),
+    }
+    for k, ct in enumerate(ctot):
+        got = [float(init[n][k]) for n in ("ca", "B", "CaB")]
+        np.testing.assert_allclose(got, neuron[float(ct)], rtol=1e-12)
+
+
 def _kin(body: str, extra: str = "", method: str = "METHOD sparse", initial: str = "") -> str:
     return (
         "NEURON { SUFFIX k1 RANGE kf }\nPARAMETER { kf = 2 (/ms) }\nSTATE { a b c }\n"
@@ -227,9 +260,9 @@ def _error(text: str) -> NmodlError:
         (_kin("  ~ a <-> b (kf, 1)\n  c' = 1"), 8, ["ODE inside a kinetic scheme", "<<"]),
         (_kin("  if (v > 0) {\n    ~ a <-> b (kf, 1)\n  }"), 7, ["inside if/else"]),
         (
-            _kin("  ~ a + b <-> c (kf, 1)", initial="SOLVE scheme STEADYSTATE sparse"),
+            _kin("  ~ a <-> b (kf, 1)", initial="SOLVE scheme METHOD sparse"),
             5,
-            ["nonlinear kinetic scheme", "INITIAL"],
+            ["only 'SOLVE kin STEADYSTATE sparse'"],
         ),
         (_kin("  ~ a[0] <-> b (kf, 1)"), 7, ["'a' is not an array"]),
         (_arr("  FROM i = 0 TO 3 {\n    ~ x[i] <-> x[i + 1] (kf, 1)\n  }"), 8, ["x[4]", "size 4"]),

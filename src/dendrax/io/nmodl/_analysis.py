@@ -18,7 +18,7 @@ NEURON's rules followed (NMODL documentation, and what NEURON 9's translator doe
 * a KINETIC block is solved by METHOD sparse (backward Euler by Newton's method on the
   scheme's equations, one iteration where NEURON's translator finds the scheme linear: no
   reaction with more than one molecule on a side), and ``SOLVE kin STEADYSTATE sparse`` in
-  INITIAL is the same with dt = 1e9 ms iterated to convergence.
+  INITIAL is NEURON's _ss_sparse (the same solve with dt = 1e9 ms).
 """
 
 from __future__ import annotations
@@ -568,15 +568,6 @@ def _initial_solves(mod: A.ModFile, symbols: Symbols) -> dict[str, KineticSolve]
                 "Compute the initial state with assignments instead.",
             )
         ks = _kinetic_solve(mod, symbols, proc, stmt.line)
-        if ks.nonlinear:
-            raise fail(
-                mod,
-                stmt.line,
-                f"{what} STEADYSTATE sparse",
-                "the steady state of a nonlinear kinetic scheme (a reaction with more than one "
-                "molecule on a side) is not supported yet.",
-                "Compute the initial state with assignments in INITIAL.",
-            )
         out[stmt.block] = ks
     return out
 

@@ -30,8 +30,10 @@ The blocks run where NEURON runs them (FORMAT_V2 section 7 gives the step order)
     compartment once converged);
   - ``SOLVE proc``: the PROCEDURE's statements.
 
-INITIAL's ``SOLVE kin STEADYSTATE sparse`` is the same solve with dt = 1e9 ms, iterated to
-convergence (NEURON's ``_ss_sparse`` for linear schemes).
+INITIAL's ``SOLVE kin STEADYSTATE sparse`` is the same solve with dt = 1e9 ms (NEURON's
+``_ss_sparse``): iterated to convergence for linear schemes; for nonlinear ones up to 7
+one-iteration steps, each followed by setting states below -1e-6 to 0, until one has none,
+then a converged step.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ _D = "D:"  # environment key of a state's derivative (merged through if/else lik
 SPARSE_CONVERGE = 1e-6  # NEURON's CONVERGE (scopmath errcodes.h): sum |step| of an iteration
 SPARSE_ITERATIONS = 12  # at most (NEURON: 20, MAXSTEPS); converged schemes stop earlier
 STEADY_DT = 1e9  # ms: NEURON's time step for STEADYSTATE sparse (_ss_sparse)
+STEADY_NONLINEAR_TRIES = 7  # _ss_sparse's NIT
 
 
 class _Program:
@@ -243,15 +246,11 @@ class _Program:
         n = len(states)
         idx = {s: i for i, s in enumerate(states)}
         like = env["v"]
-        x0 = {s: broadcast(env[s], like) for s in states}
-        x = dict(x0)
-        clamp = solve.nonlinear or steady  # NEURON: states >= 0 where it iterates
-        iterations = 1 if not clamp else SPARSE_ITERATIONS
         replaced = {row: k for k, (_, row) in enumerate(solve.conserve)}
 
-        def newton(x: dict):
-            """One iteration from ``x``: the new states (clamped where NEURON clamps) and the
-            step."""
+        def newton(x: dict, x0: dict, clamp: bool):
+            """One iteration from ``x`` of the step from ``x0``: the new states (clamped where
+            NEURON clamps) and the step."""
             e = dict(env)
             e.update(x)
             if steady:
@@ -295,20 +294,45 @@ class _Program:
                 new = {s: jnp.where(new[s] < 0.0, 0.0, new[s]) for s in states}
             return new, delta
 
-        if iterations == 1:
-            x, _ = newton(x)
-        else:
-            # iterate while the previous step's sum of |step| exceeded NEURON's CONVERGE, per
-            # compartment (a loop of fixed length, traced once; reverse-differentiable)
+        def sparse(x0: dict, linflag: bool) -> dict:
+            """scopmath's sparse(): the backward-Euler step from ``x0``, one iteration where
+            ``linflag``, else iterated while the previous sum of |step| exceeded CONVERGE
+            (per compartment; a loop of fixed length, traced once, reverse-differentiable)
+            with negative states set to 0."""
+            if linflag:
+                return newton(x0, x0, False)[0]
+
             def iteration(_, carry):
                 x, active = carry
-                new, delta = newton(x)
+                new, delta = newton(x, x0, True)
                 err = jnp.sum(jnp.abs(delta), -1)
                 x = {s: jnp.where(active, new[s], x[s]) for s in states}
                 return x, active & (err > SPARSE_CONVERGE)
 
-            start = (x, jnp.ones(jnp.shape(like), bool))
-            x, _ = jax.lax.fori_loop(0, iterations, iteration, start)
+            start = (dict(x0), jnp.ones(jnp.shape(like), bool))
+            return jax.lax.fori_loop(0, SPARSE_ITERATIONS, iteration, start)[0]
+
+        x0 = {s: broadcast(env[s], like) for s in states}
+        if not steady:
+            x = sparse(x0, linflag=not solve.nonlinear)
+        elif not solve.nonlinear:
+            x = sparse(x0, linflag=False)
+        else:
+            # _ss_sparse on a nonlinear scheme: up to 7 one-iteration steps; after each, states
+            # below -1e-6 are set to 0, and if none was, one converged step ends it
+            x, done = x0, jnp.zeros(jnp.shape(like), bool)
+            for _ in range(STEADY_NONLINEAR_TRIES):
+                trial = sparse(x, linflag=True)
+                negative = jnp.zeros(jnp.shape(like), bool)
+                for s in states:
+                    negative = negative | (trial[s] < -1e-6)
+                trial = {s: jnp.where(trial[s] < -1e-6, 0.0, trial[s]) for s in states}
+                final = sparse(trial, linflag=False)
+                x = {
+                    s: jnp.where(done, x[s], jnp.where(negative, trial[s], final[s]))
+                    for s in states
+                }
+                done = done | ~negative
         # NEURON runs the block once more at the solution: what it assigns (cai = ca[0],
         # rates) keeps those values
         e = dict(env)
