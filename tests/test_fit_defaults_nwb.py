@@ -133,3 +133,32 @@ def test_nwb_errors_name_the_series(tmp_path, capsys):
     (tmp_path / "junk.nwb").write_text("not hdf5")
     with pytest.raises(FitConfigError, match="not a readable NWB file"):
         load_nwb_target(tmp_path / "junk.nwb", t, ["v_soma"])
+
+
+LEAK_MOD = """
+NEURON { SUFFIX dxleak NONSPECIFIC_CURRENT i RANGE g, e }
+UNITS { (mA) = (milliamp) (mV) = (millivolt) }
+PARAMETER { g = 0.0001 (S/cm2) e = -70 (mV) }
+ASSIGNED { v (mV) i (mA/cm2) }
+BREAKPOINT { i = g * (v - e) }
+"""
+
+
+def test_nwb_stimuli_keep_the_model_files_mod_files_relative_to_the_model(tmp_path, monkeypatch):
+    # `dendrax fit` with an NWB stimulus rebuilds the cell from the model dict: its mod_files
+    # must still resolve against the model file's folder, not the current directory
+    from dendrax._fit_command import _with_stimuli
+    from dendrax.io._model_json import ModelFileError, model_from_dict
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "leak.mod").write_text(LEAK_MOD)
+    model = start_model({k: 1.0 for k in TRUE}, t_stop_ms=60.0, dt_ms=0.05, stimuli=False)
+    model["mod_files"] = ["leak.mod"]
+    model["branches"][0]["mechanisms"]["dxleak"] = {"g": 2e-5}
+    stimuli = [("v_soma", np.array([0.0, 5.0, 5.0]), np.array([0.0, 0.0, 0.01]))]
+    monkeypatch.chdir(tmp_path)  # not the model's folder
+    cell = _with_stimuli(model, stimuli, model_from_dict, folder)
+    assert "dxleak" in [ins.channel.name for ins in cell.insertions]
+    with pytest.raises(ModelFileError, match="leak.mod"):
+        _with_stimuli(model, stimuli, model_from_dict)  # resolved against the cwd: missing

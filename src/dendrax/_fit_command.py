@@ -27,16 +27,17 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _with_stimuli(model: dict, stimuli, model_from_dict):
+def _with_stimuli(model: dict, stimuli, model_from_dict, base_dir: Path | None = None):
     """The model's cell with its stimuli replaced by sampled currents at recording sites:
-    ``stimuli`` holds ``(recording key, t_ms, i_nA)`` (an NWB target's)."""
+    ``stimuli`` holds ``(recording key, t_ms, i_nA)`` (an NWB target's); ``base_dir``: the
+    model file's folder (its ``mod_files`` are relative to it; default the current directory)."""
     sites = {r["key"]: r for r in model.get("recordings", [])}
     entries = []
     for key, t, i in stimuli:
         site = sites[key]
         entries.append({"type": "waveform", "branch": site["branch"], "x": site["x"],
                         "t_ms": [float(v) for v in t], "i_nA": [float(v) for v in i]})  # fmt: skip
-    cell, _ = model_from_dict({**model, "stimuli": entries})
+    cell, _ = model_from_dict({**model, "stimuli": entries}, base_dir=base_dir)
     return cell
 
 
@@ -89,7 +90,7 @@ def run_fit(
             nwb = load_nwb_target(target_path, t_ms, voltage, read_target_series(config_path))
             target = nwb.traces
             if nwb.stimuli:
-                cell = _with_stimuli(model, nwb.stimuli, model_from_dict)
+                cell = _with_stimuli(model, nwb.stimuli, model_from_dict, Path(model_path).parent)
         else:
             target = load_target(target_path, t_ms)
     except FitConfigError as e:
