@@ -52,9 +52,9 @@ Run:
 - ``python examples/evidence_integration.py --evaluate PARAMS.npz``: only the test evaluation
   (and the figures) from saved parameters (writes ``evaluate/evaluation.json``).
 - Options: ``--steps``, ``--batch``, ``--lr``, ``--eval-every``, ``--dtype``, ``--seed``,
-  ``--ncomp``, ``--time-limit-min`` (stop training after that many minutes; the results record
-  the steps that ran). During training ``params.npz`` (the best so far) and ``progress.json``
-  are rewritten at every validation.
+  ``--ncomp``, ``--stim-ms``, ``--time-limit-min`` (stop training after that many minutes;
+  the results record the steps that ran). During training ``params.npz`` (the best so far)
+  and ``progress.json`` are rewritten at every validation.
 """
 
 from __future__ import annotations
@@ -840,6 +840,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--ncomp", type=int, choices=(1, 3), help="compartments per recurrent cell")
     ap.add_argument("--dtype", choices=("float32", "float64"))
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--stim-ms", type=float, help="stimulus duration (ms; default 500, quick 130)")
     ap.add_argument("--time-limit-min", type=float, help="stop training after this many minutes")
     args = ap.parse_args(argv)
     default = Path(__file__).resolve().parent / "results" / "evidence_integration"
@@ -849,7 +850,7 @@ def main(argv: list[str] | None = None) -> dict:
     changes = {k: v for k, v in (("steps", args.steps), ("batch", args.batch),
                ("learning_rate", args.lr), ("eval_every", args.eval_every),
                ("ncomp", args.ncomp), ("dtype", args.dtype), ("seed", args.seed),
-               ("time_limit_min", args.time_limit_min))
+               ("time_limit_min", args.time_limit_min), ("stim_ms", args.stim_ms))
                if v is not None}  # fmt: skip
     s = dataclasses.replace(s, **changes)
     for name in ("steps", "batch", "eval_every"):
