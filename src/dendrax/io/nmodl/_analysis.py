@@ -40,7 +40,8 @@ MATH_FUNCTIONS = {
 }  # fmt: skip
 IGNORED_CALLS = ("printf",)  # no numerical effect
 UNSUPPORTED_CALLS = {
-    "net_send": "self-events (NET_RECEIVE, tier C) are not supported yet.",
+    "net_send": "self-events (net_send) are not supported yet; dendrax delivers network "
+    "events from connections only.",
     "net_event": "network events (tier C) are not supported yet.",
     "net_move": "network events (tier C) are not supported yet.",
     "scop_random": "random numbers are not supported (the simulation is deterministic).",
@@ -50,7 +51,8 @@ UNSUPPORTED_CALLS = {
     "poisrand": "random numbers are not supported (the simulation is deterministic).",
     "set_seed": "random numbers are not supported (the simulation is deterministic).",
     "at_time": "at_time is not supported; give the time as a stimulus instead.",
-    "state_discontinuity": "state_discontinuity (NET_RECEIVE, tier C) is not supported yet.",
+    "state_discontinuity": "state_discontinuity is not supported; in NET_RECEIVE write the "
+    "assignment 'x = x + weight*c' instead.",
 }
 METHODS = ("cnexp", "derivimplicit", "euler")
 NEWTON_ITERATIONS = 8  # derivimplicit on equations that are not linear in the states
@@ -96,6 +98,18 @@ class ProcedureSolve:
     line: int
 
 
+@dataclasses.dataclass(frozen=True)
+class NetReceive:
+    """A POINT_PROCESS's ``NET_RECEIVE(weight)`` block: the argument's name and the body,
+    checked to be ``x = x + weight*c`` assignments to STATEs (``c`` free of the weight and of
+    the states the block assigns), so that one call with the summed weight of the events of a
+    step equals NEURON's one call per event."""
+
+    weight: str
+    body: tuple[A.Stmt, ...]
+    line: int
+
+
 @dataclasses.dataclass
 class Spec:
     """A mechanism in dendrax's terms, ready for :mod:`._lower`."""
@@ -120,6 +134,11 @@ class Spec:
     initial: tuple[A.Stmt, ...]
     initial_ion_writes: tuple[str, ...]  # concentrations INITIAL assigns
     initial_solves: dict[str, KineticSolve] = dataclasses.field(default_factory=dict)
+    point: bool = False  # POINT_PROCESS: currents in nA, a dendrax.PointMechanism
+    # POINT_PROCESS: RANGE variables of BREAKPOINT that depend on neither v nor celsius
+    # (Exp2Syn's g = B - A): recordable with network.record_synapse (``derived``)
+    derived: tuple[str, ...] = ()
+    net_receive: NetReceive | None = None
 
     @property
     def all_states(self) -> tuple[str, ...]:
@@ -141,12 +160,14 @@ def analyse(mod: A.ModFile, order_name: str = "", carry: tuple[str, ...] | bool 
     ions = _ions(mod)
     symbols = _symbols(mod, ions)
     flow = FlowAnalysis(mod, symbols)
+    net_receive, net_effects = _net_receive(mod, symbols, flow)
     solves = _solves(mod, symbols, flow)
     initial_solves = _initial_solves(mod, symbols)
     effects = {
         "INITIAL": flow.block(mod.initial or (), "INITIAL"),
         "BREAKPOINT": flow.block(_without_solve(mod.breakpoint or ()), "BREAKPOINT"),
         "SOLVE": flow.solve_effects(solves),
+        "NET_RECEIVE": net_effects,
     }
     flow.check_specials(effects["SOLVE"], "SOLVE")
     carried, recordable = _carried(mod, symbols, effects, carry)
@@ -188,22 +209,155 @@ def analyse(mod: A.ModFile, order_name: str = "", carry: tuple[str, ...] | bool 
         initial=mod.initial or (),
         initial_ion_writes=tuple(c for c in ions.writes if c in effects["INITIAL"].writes),
         initial_solves=initial_solves,
+        point=mod.kind == "POINT_PROCESS",
+        net_receive=net_receive,
+        derived=tuple(
+            n
+            for n in recordable
+            if mod.kind == "POINT_PROCESS"
+            and n
+            not in flow.tainted(_without_solve(mod.breakpoint or ()), frozenset({"v", "celsius"}))
+        ),
     )
 
 
 def _check_kind(mod: A.ModFile) -> None:
+    receive = mod.procedures.get("NET_RECEIVE")
     if mod.kind == "SUFFIX":
+        if receive is not None:
+            raise fail(
+                mod,
+                receive.line,
+                "NET_RECEIVE",
+                f"a density mechanism (SUFFIX {mod.suffix}) cannot receive network events.",
+                "Declare the mechanism as 'POINT_PROCESS name' to make it a synapse.",
+            )
         return
-    if mod.kind in ("POINT_PROCESS", "ARTIFICIAL_CELL"):
+    if mod.kind == "ARTIFICIAL_CELL":
         raise fail(
             mod,
             mod.suffix_line,
             f"{mod.kind} {mod.suffix}",
-            "point processes (tier C) are not imported yet.",
-            "Use dendrax's built-in synapses (dendrax.ExpSyn, dendrax.Exp2Syn) or write a "
-            "dendrax.PointMechanism subclass.",
+            "artificial cells are not imported yet.",
+            "Use dendrax's event sources (docs/networks.md) or a cell with a spike detector.",
         )
+    if mod.kind == "POINT_PROCESS":
+        for u in mod.useions:
+            raise fail(
+                mod,
+                u.line,
+                f"USEION {u.ion} in POINT_PROCESS {mod.suffix}",
+                "ion currents and ion variables of point processes are not imported yet.",
+                "Write the current as NONSPECIFIC_CURRENT (nA) and give reversal potentials "
+                "as PARAMETERs.",
+            )
+        if not mod.nonspecific and receive is None:
+            raise fail(
+                mod,
+                mod.suffix_line,
+                f"{mod.kind} {mod.suffix}",
+                "has neither a NONSPECIFIC_CURRENT nor a NET_RECEIVE block, so it would not "
+                "act on the cell; dendrax imports point processes that pass a current (nA) "
+                "or receive network events.",
+                "Add the point process's current (NONSPECIFIC_CURRENT i, assigned in "
+                "BREAKPOINT) or its NET_RECEIVE block.",
+            )
+        return
     raise fail(mod, 0, "NEURON block", "has no SUFFIX.", "Add 'SUFFIX name' to the NEURON block.")
+
+
+def _net_receive(mod: A.ModFile, symbols: Symbols, flow: FlowAnalysis):
+    """The checked :class:`NetReceive` of a POINT_PROCESS (None without NET_RECEIVE) and the
+    block's effects (what it reads: e.g. Exp2Syn's ``factor`` from INITIAL, kept as a state)."""
+    from ._flow import Effects, _Acc
+
+    proc = mod.procedures.get("NET_RECEIVE")
+    if proc is None:
+        return None, Effects()
+    what = f"NET_RECEIVE({', '.join(proc.args)})"
+    if len(proc.args) != 1:
+        raise fail(
+            mod,
+            proc.line,
+            what,
+            "dendrax's connections carry one weight per event (NEURON's NetCon.weight[0]); "
+            f"{'no argument' if not proc.args else 'further arguments'} cannot be passed.",
+            "Give NET_RECEIVE exactly one argument, the weight; make other per-connection "
+            "values PARAMETERs of the synapse (set per synapse with network.place or "
+            "connect's params=).",
+        )
+    weight = proc.args[0]
+    acc = _Acc()
+    flow._body(proc.body, {weight}, acc, "NET_RECEIVE", proc)
+    effects = acc.effects()
+    for special in ("v", "t", "dt", "celsius"):
+        if special in effects.uses:
+            raise fail(
+                mod,
+                proc.line,
+                f"{special} in NET_RECEIVE",
+                "dendrax's event handler sees the states, parameters and weight only.",
+                "Compute the value in INITIAL or the SOLVEd block (an ASSIGNED variable) and "
+                "read that.",
+            )
+    assigned = {s.target for s in proc.body if isinstance(s, A.Assign)}
+    linear_fix = (
+        "dendrax applies NET_RECEIVE once per time step to the summed weight of the events "
+        "that arrive in it, which equals NEURON's one call per event only for assignments "
+        "'x = x + weight*c' to STATEs, with c free of the weight and of the states the block "
+        "assigns; write the block in that form."
+    )
+    for s in proc.body:
+        line = getattr(s, "line", proc.line)
+        if not isinstance(s, A.Assign) or symbols.kinds.get(s.target) != "state":
+            raise fail(
+                mod,
+                line,
+                f"{_describe(s)} in NET_RECEIVE",
+                "is not supported: the block may only add weight-proportional jumps to STATEs.",
+                linear_fix,
+            )
+        try:
+            a, b = affine(s.value, weight)
+        except (InCall, NonLinear):
+            a, b = None, None
+        if (
+            b is None
+            or not (isinstance(a, A.Name) and a.id == s.target)
+            or mentions(b, assigned)
+            or _calls_user(mod, b)
+        ):
+            raise fail(
+                mod,
+                line,
+                f"{s.target} = ... in NET_RECEIVE",
+                "is not of the form 'x = x + weight*c'.",
+                linear_fix,
+            )
+    return NetReceive(weight, proc.body, proc.line), effects
+
+
+def _describe(s) -> str:
+    if isinstance(s, A.Assign):
+        return f"{s.target} = ..."
+    if isinstance(s, A.CallStmt):
+        return f"{s.call.func}(...)"
+    if isinstance(s, A.If):
+        return "if/else"
+    if isinstance(s, A.Local):
+        return "LOCAL"
+    return type(s).__name__
+
+
+def _calls_user(mod: A.ModFile, e) -> bool:
+    """Whether ``e`` calls a FUNCTION of the file (which could read the assigned states)."""
+    if isinstance(e, A.Call):
+        return e.func in mod.procedures or any(_calls_user(mod, x) for x in e.args)
+    if isinstance(e, A.Unary):
+        return _calls_user(mod, e.operand)
+    if isinstance(e, A.Binary):
+        return _calls_user(mod, e.left) or _calls_user(mod, e.right)
+    return False
 
 
 def _check_top_verbatim(mod: A.ModFile, verb: A.Verbatim) -> None:
@@ -701,7 +855,20 @@ def _carried(mod, symbols: Symbols, effects: dict[str, Effects], carry):
             "would depend on that).",
             "Assign it before its first use in BREAKPOINT.",
         )
-    read_before = effects["INITIAL"].reads | effects["BREAKPOINT"].reads | effects["SOLVE"].reads
+    read_before = (
+        effects["INITIAL"].reads
+        | effects["BREAKPOINT"].reads
+        | effects["SOLVE"].reads
+        | effects["NET_RECEIVE"].reads
+    )
+    for var in sorted(effects["NET_RECEIVE"].reads & candidates - written_update):
+        raise fail(
+            mod,
+            0,
+            f"{var} (read in NET_RECEIVE)",
+            "is not computed by INITIAL or the state update, so the event handler cannot see it.",
+            "Compute it in INITIAL (as Exp2Syn's peak factor) or the SOLVEd block.",
+        )
     carried = [v for v in symbols.module_vars if v in read_before and v in written_update]
     ranged = [v for v in symbols.module_vars if v in mod.range_names]
     if carry is True:

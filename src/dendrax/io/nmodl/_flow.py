@@ -445,6 +445,16 @@ _NAME_FIX = {
 def _fix(construct: str) -> str:
     if "while loop" in construct:
         return "while loops are not imported; write a FROM loop with constant bounds."
-    if construct in ("WATCH", "FOR_NETCONS") or "NET_RECEIVE" in construct:
-        return "Network events (tier C) are not imported yet."
+    if construct == "WATCH":
+        return (
+            "WATCH (threshold-triggered self-events) is not imported yet; dendrax delivers "
+            "events from network connections only."
+        )
+    if construct == "FOR_NETCONS":
+        return (
+            "FOR_NETCONS (per-connection state) is not imported yet; a NET_RECEIVE block may "
+            "only add weight-proportional jumps to STATEs."
+        )
+    if "NET_RECEIVE" in construct:
+        return "Compute initial values in the file's INITIAL block instead."
     return "Rewrite it with the supported statements (docs/nmodl.md)."

@@ -14,11 +14,11 @@ import pathlib
 import threading
 from collections.abc import Iterable
 
-from ...mechanisms._base import Channel
+from ...mechanisms._base import Mechanism
 from . import _ast as A
 from ._errors import NmodlError
 
-_CACHE: dict[tuple, type[Channel]] = {}
+_CACHE: dict[tuple, type[Mechanism]] = {}
 _LOCK = threading.Lock()
 
 
@@ -26,7 +26,7 @@ def load_mod(
     path_or_text: str | os.PathLike,
     *,
     carry: Iterable[str] | bool = (),
-) -> type[Channel]:
+) -> type[Mechanism]:
     """Import an NMODL (``.mod``) file as a dendrax mechanism class.
 
     The class is used exactly like a hand-written one: insert it into a :class:`dendrax.Cell`
@@ -48,7 +48,8 @@ def load_mod(
             one step to the next are always kept.
 
     Returns:
-        A new :class:`dendrax.Channel` subclass named after the SUFFIX (cached: the same file
+        A new :class:`dendrax.Channel` subclass named after the SUFFIX, or for a POINT_PROCESS a
+        :class:`dendrax.PointMechanism` subclass (cached: the same file
         content and options give the same class).
 
     Raises:

@@ -45,7 +45,7 @@ import jax
 import jax.numpy as jnp
 from jax.custom_derivatives import SymbolicZero
 
-from ...mechanisms._base import NONSPECIFIC, Channel
+from ...mechanisms._base import NONSPECIFIC, Channel, Mechanism, PointMechanism
 from . import _ast as A
 from ._analysis import DerivativeSolve, KineticSolve, ProcedureSolve, Spec, equations
 from ._interp import Evaluator, Frame, as_num, broadcast, guard, nrn_exp
@@ -125,6 +125,17 @@ class _Program:
         for name in self.spec.ion_writes:
             out[name] = broadcast(env[name], v)
         return out
+
+    def net_receive(self, states, params, weight) -> dict:
+        """NET_RECEIVE with ``weight`` (the summed weight of the step's events): the states
+        after its jumps (the analysis checked that it only adds ``weight*c`` to STATEs)."""
+        receive = self.spec.net_receive
+        assert receive is not None
+        like = weight + jnp.zeros_like(states[self.spec.all_states[0]])
+        env = self.env(like, params, jnp.nan, states)
+        env[receive.weight] = weight
+        self.ev.run(receive.body, env)
+        return {s: broadcast(env[s], like) for s in self.spec.all_states}
 
     # --- methods -------------------------------------------------------------------------------
     def _cnexp(self, solve: DerivativeSolve, env: dict, dt) -> None:
@@ -407,8 +418,10 @@ def _is_zero(t) -> bool:
     return isinstance(t, SymbolicZero)
 
 
-def lower(spec: Spec) -> type[Channel]:
-    """A new :class:`dendrax.Channel` subclass that executes ``spec``'s file."""
+def lower(spec: Spec) -> type[Mechanism]:
+    """A new :class:`dendrax.Channel` subclass (SUFFIX) or :class:`dendrax.PointMechanism`
+    subclass (POINT_PROCESS: currents in nA, NET_RECEIVE as ``on_event``) that executes
+    ``spec``'s file."""
     program = _Program(spec)
     several = len(spec.nonspecific) > 1
     nonspecific_name = spec.nonspecific[0] if len(spec.nonspecific) == 1 else "i"
@@ -469,7 +482,27 @@ def lower(spec: Spec) -> type[Channel]:
         "current": current,
         "assigned_values": assigned_values,
     }
-    return type(spec.name, (Channel,), namespace)
+    if not spec.point:
+        return type(spec.name, (Channel,), namespace)
+    # NEURON lets any NetCon weight be negative; the file cannot say whether it is a
+    # conductance, so connect() does not refuse negative weights onto an imported synapse
+    namespace["negative_weights"] = True
+    if spec.derived:
+
+        def observe(self, states, params):
+            like = jnp.zeros_like(states[spec.all_states[0]])
+            env = program.breakpoint(like, states, params, jnp.nan)  # not used by these
+            return {name: broadcast(env[name], like) for name in spec.derived}
+
+        namespace["derived"] = spec.derived
+        namespace["observe"] = observe
+    if spec.net_receive is not None:
+
+        def on_event(self, states, params, weight):
+            return program.net_receive(states, params, weight)
+
+        namespace["on_event"] = on_event
+    return type(spec.name, (PointMechanism,), namespace)
 
 
 def _docstring(spec: Spec) -> str:
@@ -483,7 +516,10 @@ def _docstring(spec: Spec) -> str:
     if spec.ion_reads:
         lines.append(f"Reads: {', '.join(spec.ion_reads)}.")
     if spec.currents or spec.nonspecific:
-        lines.append(f"Currents: {', '.join([*spec.currents, *spec.nonspecific])} (mA/cm²).")
+        unit = "nA" if spec.point else "mA/cm²"
+        lines.append(f"Currents: {', '.join([*spec.currents, *spec.nonspecific])} ({unit}).")
+    if spec.net_receive is not None:
+        lines.append(f"NET_RECEIVE({spec.net_receive.weight}): receives network events (on_event).")
     if spec.ion_writes:
         lines.append(f"Integrates: {', '.join(spec.ion_writes)} (mM).")
     return "\n".join(lines)
