@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import pathlib
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -70,6 +71,10 @@ def save_model(
         celsius: temperature (°C); default 6.3 °C, NEURON's (and :func:`dendrax.compile`'s).
         name, description: optional free text stored in the file.
 
+    Mechanisms imported with :func:`dendrax.load_mod` from a file are listed in ``mod_files``
+    (paths relative to the written file's folder), so :func:`dendrax.load_model` imports them
+    again; one imported from NMODL text cannot be saved (ValueError: save the text to a file).
+
     What the format stores, per branch: parent and attachment point ``parent_x``, total length
     (µm), number of compartments, one diameter per compartment (µm), ``Ra_ohm_cm`` (Ω·cm),
     ``cm_uF_cm2`` (µF/cm²), the mechanisms with all their parameter values (written by
@@ -120,6 +125,7 @@ def save_model(
     """
     data = model_to_dict(
         cell,
+        base_dir=pathlib.Path(path).parent,
         dt_ms=dt_ms,
         t_stop_ms=t_stop_ms,
         method=method,
@@ -136,6 +142,7 @@ def save_model(
 def model_to_dict(
     cell: Cell,
     *,
+    base_dir: str | os.PathLike | None = None,
     dt_ms: float = 0.025,
     t_stop_ms: float = 100.0,
     method: Method | None = None,
@@ -145,7 +152,9 @@ def model_to_dict(
     description: str | None = None,
 ) -> dict[str, Any]:
     """The JSON object :func:`save_model` writes (see there); the inverse of
-    ``dendrax.io._model_json.model_from_dict``."""
+    ``dendrax.io._model_json.model_from_dict``. ``base_dir``: the folder the file will be in
+    (default the current directory); the ``mod_files`` of mechanisms imported from NMODL files
+    are written relative to it."""
     if not isinstance(cell, Cell):
         raise TypeError(f"save_model(cell=...) takes a dendrax.Cell, got {type(cell).__name__}.")
     if cell.points:
@@ -178,6 +187,9 @@ def model_to_dict(
     if description is not None:
         data["description"] = str(description)
     data.update(_options(dt_ms, t_stop_ms, method, v_init_mV, celsius))
+    mod_files = _mod_files(resolved, base_dir)
+    if mod_files:
+        data["mod_files"] = mod_files
     if v2:
         if global_values:
             data["globals"] = global_values
@@ -243,6 +255,27 @@ def _branch_label(cell: Cell, k: int) -> str:
 def _branch_slice(cell: Cell, k: int) -> slice:
     start = int(cell.geometry.offsets[k])
     return slice(start, start + cell.geometry.branches[k].ncomp)
+
+
+def _mod_files(resolved, base_dir: str | os.PathLike | None) -> list[str]:
+    """The NMODL files the cell's imported mechanisms came from (``nmodl_source``, set by
+    :func:`dendrax.load_mod`), relative to ``base_dir``, in insertion order."""
+    base = pathlib.Path.cwd() if base_dir is None else pathlib.Path(base_dir)
+    out: list[str] = []
+    for ctype in resolved:
+        source = getattr(ctype, "nmodl_source", None)
+        if source is None:
+            continue
+        if source == "<text>":
+            raise ValueError(
+                f"save_model: the mechanism '{ctype.name}' was imported from NMODL text, which a "
+                "model file cannot refer to. Write the text to a .mod file and import it with "
+                "dx.load_mod(path); save_model then lists that file in 'mod_files'."
+            )
+        rel = os.path.relpath(pathlib.Path(source).resolve(), base.resolve())
+        if rel not in out:
+            out.append(rel)
+    return out
 
 
 def _resolve_mechanisms(cell: Cell) -> dict[type[Channel], tuple[np.ndarray, dict]]:
