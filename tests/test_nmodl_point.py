@@ -115,25 +115,27 @@ def _grad_setup(exp2_syn):
     return pm, loss
 
 
+@pytest.mark.slow
 def test_jit_grad_vmap_through_imported_synapse(imported):
     _, exp2_syn = imported
     pm, loss = _grad_setup(exp2_syn)
     p0 = pm.init()
     value, grad = jax.jit(jax.value_and_grad(loss))(p0)
     assert value > 1e-2
+    jitted = jax.jit(loss)
     for name in ("w", "tau2"):
         eps = 1e-6 * float(p0[name][0])
-        up = {**p0, name: p0[name] + eps}
-        down = {**p0, name: p0[name] - eps}
-        fd = (loss(up) - loss(down)) / (2 * eps)
+        fd = (jitted({**p0, name: p0[name] + eps}) - jitted({**p0, name: p0[name] - eps})) / (
+            2 * eps
+        )
         assert float(grad[name][0]) != 0.0
         np.testing.assert_allclose(float(grad[name][0]), float(fd), rtol=1e-5)
     taus = jnp.array([2.0, 3.0, 5.0])[:, None]
     batched = jax.vmap(lambda t: loss({**p0, "tau2": t}))(taus)
-    for k in range(3):
-        np.testing.assert_allclose(
-            float(batched[k]), float(loss({**p0, "tau2": taus[k]})), rtol=1e-12
-        )
+    np.testing.assert_allclose(float(batched[1]), float(value), rtol=1e-12)  # tau2 = 3
+    for k in (0, 2):
+        single = jitted({**p0, "tau2": taus[k]})
+        np.testing.assert_allclose(float(batched[k]), float(single), rtol=1e-12)
     assert batched[0] < batched[1] < batched[2]  # a slower decay depolarises longer
 
 
@@ -197,3 +199,27 @@ def test_unsupported_constructs_are_refused_with_file_line_and_fix(text, line, e
 def test_a_point_process_without_current_or_events_is_refused():
     with pytest.raises(NmodlError, match=r"<text>:2: POINT_PROCESS syn: has neither"):
         dx.load_mod("NEURON {\n  POINT_PROCESS syn\n}\nBREAKPOINT { }\n")
+
+
+def test_weight_named_freely_with_a_parameter_scale_and_a_current_only_point_process():
+    """NEURON-style variants: NET_RECEIVE(w) with a per-synapse PARAMETER scale (the way to
+    give a connection-independent factor), and a point process with a current but no events."""
+    scaled = dx.load_mod(
+        _mod(body="    g = g + w*scale\n    g = g - (-w)", args="w (uS)").replace(
+            "PARAMETER { tau = 2 (ms) e = 0 (mV) }",
+            "PARAMETER { tau = 2 (ms) e = 0 (mV) scale = 1.5 (1) }",
+        )
+    )
+    assert scaled.parameters["scale"] == (1.5, "1")
+    syn = scaled(scale=3.0)
+    p = {k: jnp.array([v, v]) for k, v in syn.values.items()}
+    s = syn.on_event({"g": jnp.array([0.1, 0.0])}, p, jnp.array([0.01, 0.02]))
+    np.testing.assert_allclose(s["g"], [0.1 + 0.04, 0.08], rtol=1e-15)
+    bias = dx.load_mod(
+        "NEURON {\n POINT_PROCESS bias\n RANGE amp\n NONSPECIFIC_CURRENT i\n}\n"
+        "PARAMETER { amp = 0.1 (nA) }\nASSIGNED { i (nA) }\nBREAKPOINT { i = -amp }\n"
+    )
+    assert issubclass(bias, dx.PointMechanism)
+    assert bias.on_event is dx.PointMechanism.on_event  # events are ignored
+    v = jnp.array([-65.0])
+    np.testing.assert_allclose(bias(amp=0.3).current(v, {}, {"amp": jnp.array([0.3])}, 6.3), -0.3)

@@ -37,7 +37,9 @@ def load_mod(
     name (NEURON's update order). The numerics are NEURON's: docs/nmodl.md lists what is
     supported (tier A: density mechanisms with cnexp, derivimplicit and euler, FUNCTIONs,
     PROCEDUREs, if/else, TABLE, ion accumulation; tier B: KINETIC schemes by METHOD sparse
-    with CONSERVE, COMPARTMENT and STEADYSTATE sparse) and the known differences.
+    with CONSERVE, COMPARTMENT and STEADYSTATE sparse; tier C, first part: POINT_PROCESS
+    synapses, currents in nA, whose ``NET_RECEIVE(weight)`` adds weight-proportional jumps to
+    STATEs, as the class's ``on_event``) and the known differences.
 
     Args:
         path_or_text: the path of a ``.mod`` file, or NMODL text (anything containing a
