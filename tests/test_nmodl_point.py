@@ -223,3 +223,12 @@ def test_weight_named_freely_with_a_parameter_scale_and_a_current_only_point_pro
     assert bias.on_event is dx.PointMechanism.on_event  # events are ignored
     v = jnp.array([-65.0])
     np.testing.assert_allclose(bias(amp=0.3).current(v, {}, {"amp": jnp.array([0.3])}, 6.3), -0.3)
+
+
+def test_an_empty_net_receive_leaves_a_stateless_point_process_unchanged():
+    cls = dx.load_mod(
+        "NEURON {\n POINT_PROCESS quiet\n RANGE amp\n NONSPECIFIC_CURRENT i\n}\n"
+        "PARAMETER { amp = 0.1 (nA) }\nASSIGNED { i (nA) }\nBREAKPOINT { i = -amp }\n"
+        "NET_RECEIVE(w) { }\n"
+    )
+    assert cls().on_event({}, {"amp": jnp.array([0.1])}, jnp.array([0.5])) == {}

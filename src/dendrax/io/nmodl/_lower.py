@@ -131,7 +131,7 @@ class _Program:
         after its jumps (the analysis checked that it only adds ``weight*c`` to STATEs)."""
         receive = self.spec.net_receive
         assert receive is not None
-        like = weight + jnp.zeros_like(states[self.spec.all_states[0]])
+        like = jnp.asarray(weight) + 0.0  # one value per site
         env = self.env(like, params, jnp.nan, states)
         env[receive.weight] = weight
         self.ev.run(receive.body, env)
@@ -487,7 +487,7 @@ def lower(spec: Spec) -> type[Mechanism]:
     # NEURON lets any NetCon weight be negative; the file cannot say whether it is a
     # conductance, so connect() does not refuse negative weights onto an imported synapse
     namespace["negative_weights"] = True
-    if spec.derived:
+    if spec.derived and spec.all_states:  # (the states give the number of sites)
 
         def observe(self, states, params):
             like = jnp.zeros_like(states[spec.all_states[0]])
