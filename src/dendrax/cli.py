@@ -21,6 +21,15 @@ DOC_NAMES = (
     "gradients",
     "fitting_example",
     "performance",
+    "ions",
+    "channel_library",
+    "distributions",
+    "units",
+    "nmodl",
+    "networks",
+    "synapses",
+    "gap_junctions",
+    "hay_l5pc",
 )
 
 
