@@ -24,6 +24,7 @@ from ._analysis import spike_times  # noqa: E402
 from ._batch import batch_map, use_cpu_cores  # noqa: E402
 from .io._model_json import load_model  # noqa: E402
 from .io._network_json import load_network  # noqa: E402
+from .io._params import load_params, save_params  # noqa: E402
 from .io._save_model import save_model  # noqa: E402
 from .io.nmodl import load_mod  # noqa: E402
 from .mechanisms import (  # noqa: E402
@@ -241,9 +242,11 @@ __all__ = [
     "window_std",
     "load_model",
     "load_mod",
+    "load_params",
     "plot_morphology",
     "plot_raster",
     "plot_traces",
     "save_model",
+    "save_params",
     "spike_times",
 ]
