@@ -59,3 +59,10 @@ def test_at_least_one_file_is_required(capsys):
         main(["mod-check"])
     assert e.value.code == 2
     assert "FILE.mod" in capsys.readouterr().err
+
+
+def test_a_point_process_is_reported_as_one(capsys):
+    mod = MOD_DIR / "dxexpsyn.mod"
+    assert main(["mod-check", str(mod)]) == 0
+    out = capsys.readouterr().out
+    assert f"{mod}: imported: POINT_PROCESS " in out and "SUFFIX" not in out

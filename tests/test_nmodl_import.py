@@ -212,7 +212,8 @@ def test_pointer_is_refused_with_the_fix():
     assert e.line == 3 and "POINTER" in str(e) and "PARAMETER" in str(e)
 
 
-def test_point_processes_are_refused_for_now():
+def test_a_point_process_without_current_or_net_receive_is_refused():
+    # it would do nothing (point processes with NET_RECEIVE: tests/test_nmodl_point.py)
     e = _error("NEURON {\n  POINT_PROCESS syn\n}\nBREAKPOINT { }\n")
     assert e.line == 2 and "POINT_PROCESS syn" in str(e)
 

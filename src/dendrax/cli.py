@@ -303,8 +303,12 @@ def _mod_check(args: argparse.Namespace) -> int:
 
 
 def _mod_summary(cls) -> str:
-    """``SUFFIX name: 2 state(s) (m, h), ...`` of an imported mechanism class."""
-    parts = [f"SUFFIX {cls.name}"]
+    """``SUFFIX name; states m, h; ...`` of an imported mechanism class (``POINT_PROCESS
+    name; ...`` for a point process)."""
+    from dendrax.mechanisms import PointMechanism
+
+    kind = "POINT_PROCESS" if issubclass(cls, PointMechanism) else "SUFFIX"
+    parts = [f"{kind} {cls.name}"]
     globals_ = tuple(getattr(cls, "global_parameters", ()) or ())
     for label, names in (
         ("parameters", tuple(p for p in cls.parameters if p not in globals_)),
