@@ -79,3 +79,25 @@ def test_wheel_ships_the_docs(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in DOC_NAMES:
         assert f"dendrax/docs/{name}.md" in names, name
+    # every data file the package reads at run time (load_mod's grammar was once missing)
+    for data in ("dendrax/io/nmodl/grammar.lark", "dendrax/data/l5pc_with_axon.swc"):
+        assert data in names, data
+
+
+def test_every_data_file_of_the_package_is_declared_package_data():
+    """A file under src/dendrax that is not Python reaches a (non-editable) install only if
+    pyproject.toml lists it in package-data; load_mod's grammar once did not."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib", reason="Python >= 3.11 reads TOML")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["dendrax"]
+    package = ROOT / "src" / "dendrax"
+    data = [
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    ]
+    assert "io/nmodl/grammar.lark" in data
+    for name in data:
+        assert any(fnmatch.fnmatch(name, pat) for pat in patterns), name

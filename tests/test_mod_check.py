@@ -49,9 +49,9 @@ def test_syntax_errors_and_missing_files_fail(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"{broken}: not imported: {broken}:3:")
     assert main(["mod-check", str(missing)]) == 1
-    assert capsys.readouterr().out == (
-        f"{missing}: not imported: {missing}: the file cannot be read (FileNotFoundError).\n"
-    )
+    out = capsys.readouterr().out
+    assert out.startswith(f"{missing}: not imported: {missing}: cannot be read (FileNotFoundError")
+    assert out.count("\n") == 1
 
 
 def test_at_least_one_file_is_required(capsys):

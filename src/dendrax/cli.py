@@ -287,7 +287,8 @@ def _mod_check(args: argparse.Namespace) -> int:
             continue
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as e:
             failed += 1
-            print(f"{name}: not imported: {name}: the file cannot be read ({type(e).__name__}).")
+            what = getattr(e, "filename", None) or name
+            print(f"{name}: not imported: {what}: cannot be read ({type(e).__name__}: {e}).")
             continue
         except Exception as e:  # an importer bug must not hide the other files' results
             failed += 1
