@@ -156,7 +156,7 @@ def _simulate_network(args: argparse.Namespace, data: dict) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            net, options = network_from_dict(data)
+            net, options = network_from_dict(data, base_dir=Path(args.model).parent)
         for w in caught:  # e.g. an Exp2Syn with tau1 >= tau2
             print(f"dendrax: warning: {args.model}: {w.message}", file=sys.stderr)
         inputs = [s.name for s in net.sources if isinstance(s, SpikeInput)]

@@ -10,6 +10,7 @@ conductances. Every field is checked; errors name the field and the fix.
 from __future__ import annotations
 
 import os
+import pathlib
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ from ._model_json import (
     _x,
     cell_from_branches,
     read_json,
+    registry_with_mod_files,
     run_options,
     stimulus_from_dict,
 )
@@ -43,7 +45,7 @@ _TOP_REQUIRED = ("celsius", "v_init_mV", "dt_ms", "tstop_ms", "method", "cells")
 _TOP_OPTIONAL = (
     "format", "name", "description", "templates", "stimuli", "synapses", "sources",
     "connections", "recordings", "n_cells", "n_compartments", "n_synapses", "n_connections",
-    "units",
+    "units", "mod_files",
 )  # fmt: skip
 # the reference format's synapse types: (class, {file field: parameter})
 SYNAPSE_TYPES: dict[str, tuple[type[PointMechanism], dict[str, str]]] = {
@@ -258,10 +260,15 @@ def _sources(data, net: Network) -> SourceSet | None:
 
 
 def network_from_dict(
-    data: Mapping, registry: MechanismRegistry = DEFAULT_REGISTRY
+    data: Mapping,
+    registry: MechanismRegistry = DEFAULT_REGISTRY,
+    base_dir: str | os.PathLike | None = None,
 ) -> tuple[Network, dict]:
     """Build a :class:`dendrax.Network` and the keyword arguments of :func:`dendrax.compile`
-    from a network file (``neuroref-network/1``)."""
+    from a network file (``neuroref-network/1``). Its ``mod_files`` (NMODL files imported by
+    :func:`dendrax.load_mod`, paths relative to ``base_dir``, default the current directory)
+    add to ``registry``: their density mechanisms go into cells and their point processes with
+    NET_RECEIVE serve as synapse ``type``s, by SUFFIX / POINT_PROCESS name."""
     if not isinstance(data, Mapping):
         raise ModelFileError("A network file must hold a JSON object at the top level.")
     fmt = data.get("format")
@@ -274,6 +281,7 @@ def network_from_dict(
         if f not in data:
             raise ModelFileError(f"The network lacks the required field {f!r}.")
     options = run_options(data)
+    registry = registry_with_mod_files(data.get("mod_files"), registry, base_dir)
     net = Network()
     cells = _cells(data, registry, net)
     for s_i, s in enumerate(_list(data, "stimuli")):
@@ -442,5 +450,6 @@ def _recordings(data, registry, net: Network, cells, synapses) -> None:
 def load_network(
     path: str | os.PathLike, registry: MechanismRegistry = DEFAULT_REGISTRY
 ) -> tuple[Network, dict]:
-    """Read a JSON network file; see :func:`network_from_dict`."""
-    return network_from_dict(read_json(path, "Network"), registry)
+    """Read a JSON network file; see :func:`network_from_dict` (``mod_files`` are relative to
+    the file's folder)."""
+    return network_from_dict(read_json(path, "Network"), registry, pathlib.Path(path).parent)
