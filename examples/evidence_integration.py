@@ -604,12 +604,9 @@ def save_figures(out: Path, s: Settings, model: Model, u: dict, x: np.ndarray, y
 
 
 def save_params(path: Path, u: dict, s: Settings) -> None:
-    """The optimiser's (unconstrained) parameters ``u`` and the settings they belong to, as an
-    ``.npz`` (keys ``syn.g_rec``, ``syn.g_out``, ``w_in``, ``bias`` and ``settings``, a JSON
-    string)."""
-    arrays = {f"syn.{k}": np.asarray(v) for k, v in u["syn"].items()}
-    arrays.update(w_in=np.asarray(u["w_in"]), bias=np.asarray(u["bias"]))
-    np.savez(path, settings=np.asarray(json.dumps(dataclasses.asdict(s))), **arrays)
+    """The optimiser's (unconstrained) parameters ``u`` (``syn.g_rec``, ``syn.g_out``,
+    ``w_in``, ``bias``) and the settings they belong to, by :func:`dendrax.save_params`."""
+    dx.save_params(path, u, {"settings": dataclasses.asdict(s)})
 
 
 def load_params(path: str | Path) -> tuple[dict, Settings]:
@@ -620,20 +617,20 @@ def load_params(path: str | Path) -> tuple[dict, Settings]:
             f"--evaluate {path}: no such file; pass the params.npz that a full or --quick run "
             "wrote (examples/results/evidence_integration/params.npz)."
         )
-    with np.load(path) as f:
-        missing = {"settings", "w_in", "bias"} - set(f.files)
-        if missing:
-            raise ValueError(
-                f"load_params({str(path)!r}): not a parameter file of this example (missing "
-                f"{sorted(missing)}); pass a params.npz written by save_params."
-            )
-        s = Settings(**json.loads(str(f["settings"])))
-        u = {
-            "syn": {k[4:]: jnp.asarray(f[k]) for k in f.files if k.startswith("syn.")},
-            "w_in": jnp.asarray(f["w_in"]),
-            "bias": jnp.asarray(f["bias"]),
-        }
-    return u, s
+    try:
+        u, meta = dx.load_params(path)
+    except ValueError as e:
+        raise ValueError(
+            f"load_params({str(path)!r}): not a parameter file of this example (missing the "
+            f"header of dendrax.save_params: {e}); pass a params.npz written by save_params."
+        ) from None
+    missing = ({"syn", "w_in", "bias"} - set(u)) | ({"settings"} - set(meta))
+    if missing:
+        raise ValueError(
+            f"load_params({str(path)!r}): not a parameter file of this example (missing "
+            f"{sorted(missing)}); pass a params.npz written by save_params."
+        )
+    return u, Settings(**meta["settings"])
 
 
 # --- the run --------------------------------------------------------------------------------

@@ -634,9 +634,9 @@ PARAM_KEYS = ("w_in", "b_in", "w_out", "b_out")
 
 
 def save_params(path: Path, p: dict, s: Settings) -> None:
-    """The parameters ``p`` (dimensionless, see ``Model``) and their settings (a JSON string)."""
-    np.savez(path, settings=np.asarray(json.dumps(dataclasses.asdict(s))),
-             **{k: np.asarray(p[k]) for k in PARAM_KEYS})  # fmt: skip
+    """The parameters ``p`` (dimensionless, see ``Model``) and their settings, by
+    :func:`dendrax.save_params`."""
+    dx.save_params(path, {k: p[k] for k in PARAM_KEYS}, {"settings": dataclasses.asdict(s)})
 
 
 def load_params(path: str | Path) -> tuple[dict, Settings]:
@@ -647,16 +647,20 @@ def load_params(path: str | Path) -> tuple[dict, Settings]:
             f"--evaluate {path}: no such file; pass the params.npz that a full or --quick run "
             f"wrote ({RESULTS / 'params.npz'})."
         )
-    with np.load(path) as f:
-        missing = {"settings", *PARAM_KEYS} - set(f.files)
-        if missing:
-            raise ValueError(
-                f"load_params({str(path)!r}): not a parameter file of this example (missing "
-                f"{sorted(missing)}); pass a params.npz written by save_params."
-            )
-        s = Settings(**json.loads(str(f["settings"])))
-        p = {k: jnp.asarray(f[k]) for k in PARAM_KEYS}
-    return p, s
+    try:
+        p, meta = dx.load_params(path)
+    except ValueError as e:
+        raise ValueError(
+            f"load_params({str(path)!r}): not a parameter file of this example (missing the "
+            f"header of dendrax.save_params: {e}); pass a params.npz written by save_params."
+        ) from None
+    missing = (set(PARAM_KEYS) - set(p)) | ({"settings"} - set(meta))
+    if missing:
+        raise ValueError(
+            f"load_params({str(path)!r}): not a parameter file of this example (missing "
+            f"{sorted(missing)}); pass a params.npz written by save_params."
+        )
+    return {k: p[k] for k in PARAM_KEYS}, Settings(**meta["settings"])
 
 
 # --- the run ---------------------------------------------------------------------------------
