@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from ..mechanisms._ions import nernst
-from ._index import gather
+from ._index import at_sites
 from ._system import MechanismGroup, System
 
 Array = jax.Array
@@ -43,13 +43,10 @@ def site_params(
         values = system.ion_values if env is None else env
         # an ion total i<ion> exists only once the currents are summed (update, not current)
         present = [name for name in reads if name in values]
-        if group.covers_all:
-            params = {**params, **{name: values[name] for name in present}}
-        else:
-            params = {
-                **params,
-                **{name: gather(values[name], group.compartments) for name in present},
-            }
+        params = {
+            **params,
+            **{name: at_sites(group, values[name], system.n_comp) for name in present},
+        }
     if v is not None and group.pre_compartments is not None:
         params = {**params, "v_pre": v[group.pre_compartments]}
     return params
