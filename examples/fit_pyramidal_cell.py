@@ -110,24 +110,10 @@ QUICK = Settings(
 )
 
 
-class Exp(dx.Transform):
-    """``x = exp(u)``: put after a ``Sigmoid(log lo, log hi)`` to bound on a log scale."""
-
-    def forward(self, u):
-        return jnp.exp(u)
-
-    def inverse(self, x):
-        return jnp.log(x)
-
-    def check(self, name, x):
-        if not bool(np.all(np.asarray(x) > 0)):
-            raise ValueError(f"{name}: values must be > 0 for a log-scaled bound.")
-
-
 def bound(quantity: str) -> dx.Transform:
     lo, hi = BOUNDS[quantity]
     if quantity in LOG_SCALED:
-        return dx.Chain((dx.Sigmoid(math.log(lo), math.log(hi)), Exp()))
+        return dx.LogSigmoid(lo, hi)
     return dx.Sigmoid(lo, hi)
 
 

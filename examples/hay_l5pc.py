@@ -126,20 +126,6 @@ QUICK = Settings(
 )
 
 
-class Exp(dx.Transform):
-    """``x = exp(u)``; after a ``Sigmoid(log lo, log hi)`` it bounds a value on a log scale."""
-
-    def forward(self, u):
-        return jnp.exp(u)
-
-    def inverse(self, x):
-        return jnp.log(x)
-
-    def check(self, name, x):
-        if not bool(np.all(np.asarray(x) > 0)):
-            raise ValueError(f"{name}: values must be > 0 for a log-scaled bound.")
-
-
 # --- reference, model, protocols ----------------------------------------------------------------
 
 
@@ -292,9 +278,7 @@ def build_problem(cell: dx.Cell, ref: dict, settings: Settings) -> Problem:
         for s in DISTRIBUTED
     }
     b = settings.bound_factor
-    transforms: dict[str, dx.Transform] = {
-        k: dx.Chain((dx.Sigmoid(math.log(v / b), math.log(v * b)), Exp())) for k, v in truth.items()
-    }
+    transforms: dict[str, dx.Transform] = {k: dx.LogSigmoid(v / b, v * b) for k, v in truth.items()}
     return Problem(
         system, inputs, target, pmap, shapes, truth, transforms, t_stop, settings.fit_protocols
     )
