@@ -5,15 +5,14 @@ test accuracy beats chance) followed by --evaluate of the parameters it wrote (t
 accuracy). The --quick run takes about 30 s on two shared cores (mostly JIT compilation)."""
 
 import dataclasses
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
+from _examples import loaded_example
 
 matplotlib.use("Agg")
 
@@ -23,14 +22,8 @@ EXAMPLE = ROOT / "examples" / "evidence_integration.py"
 
 @pytest.fixture(scope="module")
 def ev():
-    spec = importlib.util.spec_from_file_location("evidence_integration", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
+    with loaded_example(EXAMPLE, "evidence_integration") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_trials_have_the_stated_statistics(ev):

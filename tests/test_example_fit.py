@@ -2,27 +2,20 @@
 discretisation, a few optimiser steps) builds, runs and lowers the loss."""
 
 import dataclasses
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _examples import loaded_example
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fit_pyramidal_cell.py"
 
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("fit_pyramidal_cell", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
+    with loaded_example(EXAMPLE, "fit_pyramidal_cell") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_gradient_descent_lowers_the_loss(example):

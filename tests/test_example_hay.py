@@ -7,11 +7,11 @@ compilation of the forward and the gradient program)."""
 import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _examples import loaded_example
 
 from dendrax.mechanisms import hay
 from dendrax.models import BIOPHYS3, apical_root, apical_site, hay_l5pc
@@ -125,14 +125,8 @@ def test_remove_regions_refuses_root_and_unknown_kinds(cell):
 
 
 def _run_example(argv):
-    spec = importlib.util.spec_from_file_location("hay_l5pc_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
+    with loaded_example(EXAMPLE, "hay_l5pc_example") as module:
         return module.main(argv)
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_figures_without_results_says_what_to_run(tmp_path):

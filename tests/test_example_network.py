@@ -2,15 +2,14 @@
 not empty, the figure is written), and the Python blocks of docs/networks.md run as written
 (under -m slow)."""
 
-import importlib.util
 import json
 import re
-import sys
 import textwrap
 from pathlib import Path
 
 import matplotlib
 import pytest
+from _examples import loaded_example
 
 matplotlib.use("Agg")
 
@@ -24,14 +23,8 @@ RUN_SECTIONS = ("Describe, compile, simulate", "Gradients", "Batches")
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("ei_network", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
+    with loaded_example(EXAMPLE, "ei_network") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 @pytest.mark.slow  # ~30 s on 2 cores; the README's network snippet runs in the default suite
