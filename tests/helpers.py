@@ -372,3 +372,15 @@ def stack_differing(trees: list):
             axes.append(0)
     n_stacked = sum(a == 0 for a in axes)
     return treedef.unflatten(out), treedef.unflatten(axes), n_stacked
+
+
+def leak_mod(suffix: str) -> str:
+    """The text of a one-line leak channel .mod file (``i = g (v - e)``, g in S/cm², e in mV)
+    under SUFFIX ``suffix``: each test imports its own suffix, so imports never collide."""
+    return f"""
+NEURON {{ SUFFIX {suffix} NONSPECIFIC_CURRENT i RANGE g, e }}
+UNITS {{ (mA) = (milliamp) (mV) = (millivolt) }}
+PARAMETER {{ g = 0.0001 (S/cm2) e = -70 (mV) }}
+ASSIGNED {{ v (mV) i (mA/cm2) }}
+BREAKPOINT {{ i = g * (v - e) }}
+"""

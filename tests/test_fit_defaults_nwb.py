@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import leak_mod
 from test_fit_defaults import FAST_RECORDING, PARAMETERS, TRUE, run, start_model
 
 pynwb = pytest.importorskip("pynwb", reason="NWB targets need the optional package pynwb")
@@ -135,13 +136,7 @@ def test_nwb_errors_name_the_series(tmp_path, capsys):
         load_nwb_target(tmp_path / "junk.nwb", t, ["v_soma"])
 
 
-LEAK_MOD = """
-NEURON { SUFFIX dxleak NONSPECIFIC_CURRENT i RANGE g, e }
-UNITS { (mA) = (milliamp) (mV) = (millivolt) }
-PARAMETER { g = 0.0001 (S/cm2) e = -70 (mV) }
-ASSIGNED { v (mV) i (mA/cm2) }
-BREAKPOINT { i = g * (v - e) }
-"""
+LEAK_MOD = leak_mod("dxleak")
 
 
 def test_nwb_stimuli_keep_the_model_files_mod_files_relative_to_the_model(tmp_path, monkeypatch):

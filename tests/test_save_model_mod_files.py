@@ -5,16 +5,11 @@ import json
 
 import numpy as np
 import pytest
+from helpers import leak_mod
 
 import dendrax as dx
 
-LEAK_MOD = """
-NEURON { SUFFIX dxsaveleak NONSPECIFIC_CURRENT i RANGE g, e }
-UNITS { (mA) = (milliamp) (mV) = (millivolt) }
-PARAMETER { g = 0.0001 (S/cm2) e = -70 (mV) }
-ASSIGNED { v (mV) i (mA/cm2) }
-BREAKPOINT { i = g * (v - e) }
-"""
+LEAK_MOD = leak_mod("dxsaveleak")
 
 
 def cell_with(leak):
