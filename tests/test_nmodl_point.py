@@ -172,6 +172,12 @@ def _mod(body="    g = g + weight", args="weight (uS)", kind="POINT_PROCESS", ex
         (_mod(args=""), 16, "exactly one argument"),
         # self-events, WATCH, FOR_NETCONS (tier C, second part)
         (_mod(body="    g = g + weight\n    net_send(1, 1)"), 18, "net_send"),
+        # the usual self-event idiom reads flag before any net_send: named as self-events
+        (
+            _mod(body="    if (flag == 0) { net_send(1, 1) } else { g = g + weight }"),
+            17,
+            "self-events (net_send and their flag)",
+        ),
         (_mod(body="    WATCH (v > 0) 2\n    g = g + weight"), 17, "WATCH"),
         (_mod(body="    FOR_NETCONS(w) { }\n    g = g + weight"), 17, "FOR_NETCONS"),
         # handlers that the summed weight of a step would not reproduce

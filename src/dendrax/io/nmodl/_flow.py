@@ -341,6 +341,15 @@ class FlowAnalysis:
             if e.id in scope:
                 return
             kind = self.symbols.kinds.get(e.id)
+            if kind is None and e.id == "flag":
+                raise self._fail(
+                    e.line,
+                    "flag (NET_RECEIVE's self-event flag)",
+                    "self-events (net_send and their flag) are not supported yet; dendrax "
+                    "delivers events from network connections only, whose flag is 0.",
+                    "The file cannot be imported as it is; for a synapse driven by connections "
+                    "only, make the flag == 0 branch the whole NET_RECEIVE body.",
+                )
             if kind is None:
                 fix = _NAME_FIX.get(e.id, "Declare it (PARAMETER, ASSIGNED, STATE or LOCAL).")
                 raise self._fail(e.line, e.id, "is not declared.", fix)
