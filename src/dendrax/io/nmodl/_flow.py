@@ -341,18 +341,12 @@ class FlowAnalysis:
             if e.id in scope:
                 return
             kind = self.symbols.kinds.get(e.id)
-            if kind is None and e.id == "flag":
-                raise self._fail(
-                    e.line,
-                    "flag (NET_RECEIVE's self-event flag)",
-                    "self-events (net_send and their flag) are not supported yet; dendrax "
-                    "delivers events from network connections only, whose flag is 0.",
-                    "The file cannot be imported as it is; for a synapse driven by connections "
-                    "only, make the flag == 0 branch the whole NET_RECEIVE body.",
-                )
             if kind is None:
-                fix = _NAME_FIX.get(e.id, "Declare it (PARAMETER, ASSIGNED, STATE or LOCAL).")
-                raise self._fail(e.line, e.id, "is not declared.", fix)
+                construct, problem, fix = _UNDECLARED.get(
+                    e.id,
+                    (e.id, "is not declared.", "Declare it (PARAMETER, ASSIGNED, STATE or LOCAL)."),
+                )
+                raise self._fail(e.line, construct, problem, fix)
             acc.uses.add(e.id)
             if kind == "assigned" and e.id not in acc.definite:
                 acc.reads.add(e.id)
@@ -445,9 +439,24 @@ def _assigned_names(body) -> set[str]:
     return out
 
 
-_NAME_FIX = {
-    "diam": "dendrax does not pass the diameter to mechanisms yet; make it a PARAMETER.",
-    "area": "dendrax does not pass the area to density mechanisms; make it a PARAMETER.",
+_UNDECLARED = {  # NEURON's names that dendrax does not provide: (construct, problem, fix)
+    "diam": (
+        "diam",
+        "is not declared.",
+        "dendrax does not pass the diameter to mechanisms yet; make it a PARAMETER.",
+    ),
+    "area": (
+        "area",
+        "is not declared.",
+        "dendrax does not pass the area to density mechanisms; make it a PARAMETER.",
+    ),
+    "flag": (
+        "flag (NET_RECEIVE's self-event flag)",
+        "self-events (net_send and their flag) are not supported yet; dendrax delivers events "
+        "from network connections only, whose flag is 0.",
+        "The file cannot be imported as it is; for a synapse driven by connections only, make "
+        "the flag == 0 branch the whole NET_RECEIVE body.",
+    ),
 }
 
 
